@@ -1,0 +1,75 @@
+"""The HTTP API (litestar) and the web app's static files."""
+
+from pathlib import Path
+from typing import Annotated
+
+from litestar import Litestar, Request, Response, get
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.params import Dependency
+from litestar.response import File
+
+from ..context import Actor
+from ..domain import kinds
+from ..runtime import Runtime
+from . import problems
+from .audit import make_audit_handlers
+from .auth import RateLimiter, make_auth_handlers, resolve_actor
+from .resources import platform_collection, tenant_collection, tenant_numbers, tenant_resource
+
+TENANT_KINDS = ("user", "extension")
+
+
+def create_app(runtime: Runtime, static_dir: Path | None = None) -> Litestar:
+    def actor_dependency(request: Request) -> Actor:
+        return resolve_actor(request, runtime)
+
+    @get("/api/health", tags=["system"], sync_to_thread=True)
+    def health() -> dict:
+        head = runtime.app.recorder.max_notification_id() or 0
+        seen = runtime.view.max_tracking_id(runtime.app.name) or 0
+        running = runtime.runner is None or not runtime.runner.is_interrupted.is_set()
+        return {"status": "ok" if running else "degraded", "events": head, "projected": seen, "lag": head - seen}
+
+    handlers = [health, *make_auth_handlers(runtime, RateLimiter()), *make_audit_handlers(runtime)]
+    handlers += tenant_resource(runtime)
+    handlers += tenant_numbers(runtime)
+    for name in TENANT_KINDS:
+        handlers += tenant_collection(runtime, kinds.get(name))
+    handlers += platform_collection(runtime, kinds.get("number"), "/api/numbers")
+    handlers += platform_collection(runtime, kinds.get("trunk"), "/api/trunks")
+    handlers += platform_collection(runtime, kinds.get("user"), "/api/operators")
+    if static_dir is not None:
+        handlers.append(spa_handler(static_dir))
+
+    return Litestar(
+        route_handlers=handlers,
+        dependencies={"actor": Provide(actor_dependency, sync_to_thread=True)},
+        exception_handlers=problems.HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="pbxflow", version="0.1.0", path="/api/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        request_max_body_size=1_000_000,
+        debug=False,
+    )
+
+
+def spa_handler(static_dir: Path):
+    root = static_dir.resolve()
+
+    @get(["/", "/{path:path}"], include_in_schema=False, sync_to_thread=False)
+    def spa(path: str = "") -> Response:
+        if path.startswith("/api/") or path == "/api":
+            return problems.problem(404, "Not found", f"no API route {path}")
+        candidate = (root / path.lstrip("/")).resolve()
+        if candidate.is_file() and candidate.is_relative_to(root):
+            return File(candidate)
+        index = root / "index.html"
+        if not index.is_file():
+            return problems.problem(404, "Not found", "the web app is not built (run make run)")
+        # Client-side routes fall back to the app shell.
+        return File(index, content_disposition_type="inline")
+
+    return spa

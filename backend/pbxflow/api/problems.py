@@ -1,0 +1,65 @@
+"""RFC 9457 problem+json for every error, with the offending field names."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+
+from ..errors import DomainError
+
+log = logging.getLogger(__name__)
+MEDIA = "application/problem+json"
+_UNKNOWN = re.compile(r"unknown field `([^`]+)`")
+
+
+def problem(status: int, title: str, detail: str, **extra) -> Response:
+    body = {"type": "about:blank", "status": status, "title": title, "detail": detail, **extra}
+    return Response(body, status_code=status, media_type=MEDIA)
+
+
+def domain_error(_: Request, exc: DomainError) -> Response:
+    extra = dict(exc.extra)
+    if exc.fields:
+        extra["fields"] = exc.fields
+        extra["errors"] = [{"field": f, "message": exc.detail} for f in exc.fields]
+    return problem(exc.status, exc.title, exc.detail, **extra)
+
+
+def validation_error(_: Request, exc: ValidationException) -> Response:
+    errors = []
+    for item in exc.extra or []:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", ""))
+        field = str(item.get("key") or "")
+        unknown = _UNKNOWN.search(message)
+        if unknown:
+            field = unknown.group(1) if field in ("", "data") else f"{field}.{unknown.group(1)}"
+        errors.append({"field": field or "body", "message": message, "source": item.get("source")})
+    if not errors:  # malformed JSON and the like
+        return problem(400, "Bad request", str(exc.detail))
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem(422, "Invalid input", detail, fields=[e["field"] for e in errors], errors=errors)
+
+
+def http_error(_: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, NotFoundException):
+        return problem(404, "Not found", str(exc.detail))
+    return problem(exc.status_code, "Error", str(exc.detail))
+
+
+def internal_error(request: Request, exc: Exception) -> Response:
+    # Log the cause (never request bodies: they may hold passwords).
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, "Internal server error", f"{type(exc).__name__}; see the server log")
+
+
+HANDLERS = {
+    DomainError: domain_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: internal_error,
+}

@@ -1,0 +1,213 @@
+"""The configuration application: commands on directory objects, kept in the event store.
+
+Commands are plain methods taking the acting ``Actor``; every event they record
+carries the actor's metadata. Reads for decisions come from the event store
+(consistent); lists for the API come from the read models (projections).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from .context import Actor
+from .domain import kinds
+from .domain import extensions as _extensions  # noqa: F401  (registers the kind)
+from .domain import numbers as _numbers  # noqa: F401
+from .domain import tenants as _tenants  # noqa: F401
+from .domain import trunks as _trunks  # noqa: F401
+from .domain import users as _users  # noqa: F401
+from .domain.numbers import NumberKind
+from .domain.objects import Claim, DirectoryObject
+from .domain.passwords import verify_password
+from .errors import Conflict, Invalid, NotFound, VersionConflict
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a command returns: the object as stored, and where to wait for read models."""
+
+    id: str
+    kind: str
+    tenant_id: str | None
+    version: int
+    data: dict
+    notification_id: int | None
+    deleted: bool = False
+
+
+def _result(obj: DirectoryObject, notification_id: int | None) -> Result:
+    return Result(str(obj.id), obj.kind, obj.tenant_id, obj.version, obj.data, notification_id, obj.deleted)
+
+
+class ConfigApplication(Application[uuid.UUID]):
+    """Configuration of the whole platform: tenants and everything they own."""
+
+    name = "Config"
+    # Hook for checks that need the read model (e.g. "tenant still has objects").
+    dependents: Callable[[str], int] | None = None
+
+    # --- reads from the store -------------------------------------------------
+
+    def load(self, kind: str, obj_id: str | uuid.UUID, tenant_id: str | None = None, *, version: int | None = None) -> DirectoryObject:
+        """An object of this kind; another tenant's object is 'not found'."""
+        try:
+            oid = obj_id if isinstance(obj_id, uuid.UUID) else uuid.UUID(str(obj_id))
+            obj = self.repository.get(oid, version=version)
+        except (AggregateNotFoundError, ValueError):
+            raise NotFound(f"no {kind} with id {obj_id}") from None
+        if not isinstance(obj, DirectoryObject) or obj.kind != kind or obj.deleted:
+            raise NotFound(f"no {kind} with id {obj_id}")
+        if tenant_id is not None and obj.tenant_id != tenant_id:
+            raise NotFound(f"no {kind} with id {obj_id}")
+        return obj
+
+    def tenant_doc(self, tenant_id: str) -> dict:
+        return self.load("tenant", tenant_id).data
+
+    def claim_owner(self, key: str) -> str | None:
+        try:
+            return self.repository.get(Claim.id_for(key)).owner
+        except AggregateNotFoundError:
+            return None
+
+    # --- commands -------------------------------------------------------------
+
+    def create(self, actor: Actor, kind_name: str, tenant_id: str | None, data: dict, *, obj_id: uuid.UUID | None = None) -> Result:
+        kind = kinds.get(kind_name)
+        tenant = self._tenant_for(kind, tenant_id, data)
+        doc = kind.normalise(data, tenant=tenant, current=None)
+        obj_id = obj_id or uuid.uuid4()
+        self._check_references(kind, tenant_id, doc)
+        claims = self._claim(kind, tenant_id, str(obj_id), old=[], new=kind.claims(tenant_id, doc))
+        obj = DirectoryObject.new(kind.name, tenant_id, doc, actor.meta(tenant_id), id=obj_id)
+        return _result(obj, self._save(obj, *claims))
+
+    def update(self, actor: Actor, kind_name: str, tenant_id: str | None, obj_id: str, expected_version: int | None, patch: dict, *, action: str = "change") -> Result:
+        kind = kinds.get(kind_name)
+        kinds.convert(patch, kind.patch_struct)  # unknown fields and types, named
+        obj = self.load(kind.name, obj_id, tenant_id)
+        self._check_version(obj, expected_version)
+        tenant = self._tenant_for(kind, obj.tenant_id, obj.data)
+        merged = {**obj.data, **patch}
+        doc = kind.normalise(merged, tenant=tenant, current=obj.data)
+        self._check_references(kind, obj.tenant_id, doc)
+        claims = self._claim(kind, obj.tenant_id, str(obj.id), old=kind.claims(obj.tenant_id, obj.data), new=kind.claims(obj.tenant_id, doc))
+        if not obj.change(doc, actor.meta(obj.tenant_id), action=action):
+            return _result(obj, None)
+        return _result(obj, self._save(obj, *claims))
+
+    def delete(self, actor: Actor, kind_name: str, tenant_id: str | None, obj_id: str, expected_version: int | None) -> Result:
+        kind = kinds.get(kind_name)
+        obj = self.load(kind.name, obj_id, tenant_id)
+        self._check_version(obj, expected_version)
+        if kind.name == "tenant" and self.dependents is not None:
+            count = self.dependents(str(obj.id))
+            if count:
+                raise Conflict(f"tenant still owns {count} objects (users, extensions, numbers); remove them first")
+        if kind.name == "number" and obj.tenant_id is not None:
+            raise Conflict("number is allocated to a tenant; release it first")
+        claims = self._claim(kind, obj.tenant_id, str(obj.id), old=kind.claims(obj.tenant_id, obj.data), new=[])
+        obj.delete(actor.meta(obj.tenant_id))
+        return _result(obj, self._save(obj, *claims))
+
+    def allocate_number(self, actor: Actor, tenant_id: str, number: str) -> Result:
+        self.load("tenant", tenant_id)
+        obj = self._pool_number(number)
+        if obj.tenant_id == tenant_id:
+            raise Conflict(f"number {obj.data['number']} is already allocated to this tenant", fields=["number"])
+        if obj.tenant_id is not None:
+            raise Conflict(f"number {obj.data['number']} is allocated to another tenant", fields=["number"])
+        obj.change(obj.data, actor.meta(tenant_id), action="allocate", tenant_id=tenant_id)
+        return _result(obj, self._save(obj))
+
+    def release_number(self, actor: Actor, tenant_id: str, obj_id: str, expected_version: int | None) -> Result:
+        obj = self.load("number", obj_id, tenant_id)
+        self._check_version(obj, expected_version)
+        obj.change(obj.data, actor.meta(tenant_id), action="release", tenant_id=None)
+        return _result(obj, self._save(obj))
+
+    def authenticate(self, login: str, password: str, meta: dict) -> Result | None:
+        """Check a login; successful and failed attempts on known logins are recorded."""
+        owner = self.claim_owner(f"login:{login.lower()}")
+        obj = None
+        if owner:
+            try:
+                obj = self.load("user", owner)
+            except NotFound:
+                obj = None
+        ok = verify_password(obj.data.get("password_hash") if obj else None, password)
+        if obj is None:
+            return None
+        ok = ok and obj.data.get("enabled", True)
+        event_meta = {**meta, "actor_id": str(obj.id), "actor_login": obj.data["login"], "actor_role": obj.data["role"], "tenant_id": obj.tenant_id}
+        obj.note("login" if ok else "login_failed", {}, event_meta)
+        nid = self._save(obj)
+        return _result(obj, nid) if ok else None
+
+    # --- helpers ----------------------------------------------------------------
+
+    def _pool_number(self, number: str) -> DirectoryObject:
+        from .domain.common import normalise_e164
+
+        e164 = normalise_e164("number", number)
+        try:
+            return self.load("number", NumberKind.id_for(e164))
+        except NotFound:
+            raise NotFound(f"number {e164} is not in the platform pool", fields=["number"]) from None
+
+    def _tenant_for(self, kind: kinds.Kind, tenant_id: str | None, data: dict) -> dict | None:
+        if kind.scope == "platform":
+            return None
+        if tenant_id is None:
+            if kind.name == "user":
+                return None  # platform operator account
+            raise Invalid("tenant_id", "required")
+        return self.tenant_doc(tenant_id)
+
+    def _check_version(self, obj: DirectoryObject, expected: int | None) -> None:
+        if expected is not None and expected != obj.version:
+            raise VersionConflict(expected, obj.version)
+
+    def _check_references(self, kind: kinds.Kind, tenant_id: str | None, doc: dict) -> None:
+        for field, (ref_kind, ref_id) in kind.references(doc).items():
+            try:
+                self.load(ref_kind, ref_id, tenant_id)
+            except NotFound:
+                raise Invalid(field, f"no {ref_kind} with id {ref_id}" + (" in this tenant" if tenant_id else "")) from None
+
+    def _claim(self, kind: kinds.Kind, tenant_id: str | None, owner: str, *, old: list[kinds.Claimed], new: list[kinds.Claimed]) -> list[Claim]:
+        """Claims to save with the object: new keys taken, dropped keys released."""
+        changed: list[Claim] = []
+        old_keys = {c.key for c in old}
+        new_keys = {c.key for c in new}
+        for c in new:
+            if c.key in old_keys:
+                continue
+            try:
+                claim = self.repository.get(Claim.id_for(c.key))
+            except AggregateNotFoundError:
+                changed.append(Claim.new(c.key, owner))
+                continue
+            if claim.owner is not None and claim.owner != owner:
+                raise Conflict(f"{c.label} is already in use", fields=[c.field], extra={"owner_id": claim.owner} if kind.scope == "tenant" and tenant_id and claim.key.startswith(f"plan:{tenant_id}:") else {})
+            claim.take(owner)
+            changed.append(claim)
+        for c in old:
+            if c.key not in new_keys:
+                claim = self.repository.get(Claim.id_for(c.key))
+                if claim.owner == owner:
+                    claim.release()
+                    changed.append(claim)
+        return changed
+
+    def _save(self, *aggregates: Any) -> int | None:
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise Conflict("the object or one of its unique keys was changed concurrently; reload and retry") from None
+        return max((r.notification.id for r in recordings if r.notification.id is not None), default=None)

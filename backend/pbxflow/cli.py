@@ -1,0 +1,127 @@
+"""The ``pbxflow`` command: serve, replay, create-operator."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from . import database
+from .settings import Settings
+
+log = logging.getLogger("pbxflow")
+
+
+def _runtime(settings: Settings, *, run_projections: bool = True):
+    from .runtime import Runtime
+
+    db = database.resolve(settings.database_url, settings.data_dir)
+    return Runtime(db, run_projections=run_projections)
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    import uvicorn
+
+    from .api import create_app
+    from .demo import ensure_demo
+
+    runtime = _runtime(settings)
+    where = settings.database_url and "DATABASE_URL" or f"embedded PostgreSQL in {settings.data_dir / 'postgres'}"
+    print(f"pbxflow: database: {where}", flush=True)
+    generated = runtime.ensure_operator(settings.admin_login, settings.admin_password)
+    if generated:
+        # Printed once, on the first start of an empty store; never logged.
+        print(f"pbxflow: created operator {settings.admin_login!r} with password {generated}", flush=True)
+    if args.demo:
+        created = ensure_demo(runtime)
+        if created:
+            print(f"pbxflow: created demo tenant {created!r}", flush=True)
+    static = Path(args.static) if args.static else None
+    app = create_app(runtime, static)
+    print(f"pbxflow: serving http://{settings.host}:{settings.port}/ (API docs at /api/schema)", flush=True)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        runtime.close()
+    return 0
+
+
+def cmd_replay(args, settings: Settings) -> int:
+    """Rebuild the read models from the first event, with progress."""
+    from .runtime import Runtime
+
+    db = database.resolve(settings.database_url, settings.data_dir)
+    probe = Runtime(db, run_projections=False)
+    head = probe.app.recorder.max_notification_id() or 0
+    probe.view.reset(probe.app.name)
+    probe.close()
+    runtime = Runtime(db)
+    started = time.monotonic()
+    try:
+        while True:
+            done = runtime.view.max_tracking_id(runtime.app.name) or 0
+            _progress(done, head, started)
+            if done >= head:
+                break
+            if runtime.runner and runtime.runner.is_interrupted.is_set():
+                runtime.runner.run_forever(timeout=0)
+            time.sleep(0.2)
+    finally:
+        runtime.close()
+    elapsed = time.monotonic() - started
+    print(f"\nreplayed {head} events in {elapsed:.1f} s ({head / elapsed if elapsed else 0:.0f} events/s)")
+    return 0
+
+
+def _progress(done: int, total: int, started: float) -> None:
+    width = 30
+    frac = 1.0 if total == 0 else min(done / total, 1.0)
+    rate = done / max(time.monotonic() - started, 1e-6)
+    bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
+    sys.stdout.write(f"\r[{bar}] {done}/{total} events {frac:6.1%} {rate:8.0f}/s")
+    sys.stdout.flush()
+
+
+def cmd_create_operator(args, settings: Settings) -> int:
+    import getpass
+
+    from .context import SYSTEM
+    from .errors import DomainError
+
+    password = args.password or getpass.getpass("password for the new operator: ")
+    runtime = _runtime(settings)
+    try:
+        result = runtime.app.create(SYSTEM, "user", None, {"login": args.login, "name": args.name or args.login, "password": password, "role": "operator"})
+        runtime.wait(result.notification_id)
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        runtime.close()
+    print(f"created operator {args.login} ({result.id})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pbxflow", description="pbxflow virtual PBX platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API, the web app and the projections")
+    serve.add_argument("--static", help="directory of the built web app to serve at /")
+    serve.add_argument("--demo", action="store_true", help="create a demo tenant when there is none")
+    sub.add_parser("replay", help="rebuild the read models from the event store, with progress")
+    op = sub.add_parser("create-operator", help="create a platform operator account")
+    op.add_argument("login")
+    op.add_argument("--name")
+    op.add_argument("--password", help="(prompted when omitted)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("eventsourcing").setLevel(logging.WARNING)
+    settings = Settings.from_env()
+    handler = {"serve": cmd_serve, "replay": cmd_replay, "create-operator": cmd_create_operator}[args.command]
+    return handler(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

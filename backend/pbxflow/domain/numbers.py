@@ -1,0 +1,61 @@
+"""External numbers (DIDs): the platform pool and allocation to tenants (F-NUM-4)."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from . import kinds
+from .common import E164, Text, normalise_e164
+
+DID_NAMESPACE = uuid.UUID("0b7d1f0e-6a0c-4a53-9a5e-3d9f6c1e2a77")
+
+
+class NumberIn(msgspec.Struct, forbid_unknown_fields=True):
+    number: E164
+    description: Text = ""
+    trunk_id: str | None = None
+
+
+class NumberPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    description: Text | UnsetType = UNSET
+    trunk_id: str | None | UnsetType = UNSET
+
+
+class AllocateIn(msgspec.Struct, forbid_unknown_fields=True):
+    number: E164
+
+
+class NumberKind(kinds.Kind):
+    name = "number"
+    collection = "numbers"
+    scope = "platform"
+    create_struct = NumberIn
+    patch_struct = NumberPatch
+    title_field = "number"
+    search_fields = ("number", "description")
+    order_fields = ("number",)
+
+    def normalise(self, data, *, tenant, current):
+        doc = kinds.to_plain(kinds.convert(data, NumberIn))
+        doc["number"] = normalise_e164("number", doc["number"])
+        if current is not None and doc["number"] != current["number"]:
+            from ..errors import Invalid
+
+            raise Invalid("number", "a pool number cannot be renamed; add a new one")
+        return doc
+
+    def claims(self, tenant_id, data):
+        return [kinds.Claimed(f"did:{data['number']}", "number", f"number {data['number']}")]
+
+    def references(self, data):
+        return {"trunk_id": ("trunk", data["trunk_id"])} if data.get("trunk_id") else {}
+
+    @staticmethod
+    def id_for(number: str) -> uuid.UUID:
+        return uuid.uuid5(DID_NAMESPACE, number)
+
+
+NUMBER = kinds.register(NumberKind())

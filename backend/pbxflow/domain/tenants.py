@@ -1,0 +1,97 @@
+"""Tenants (client companies) — F-TEN-2."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, available_timezones
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from ..errors import Invalid
+from . import kinds
+from .common import Email, Name, Text, short_code
+
+Status = Literal["active", "blocked", "financially_blocked"]
+Language = Literal["ru", "en"]
+Pin = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4,8}$")]
+Limit = Annotated[int, msgspec.Meta(ge=0, le=100000)]
+
+
+class Limits(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Per-tenant limits (F-LIM-1); None means unlimited."""
+
+    simultaneous_calls: Limit | None = None
+    incoming: Limit | None = None
+    outgoing_local: Limit | None = None
+    outgoing_long_distance: Limit | None = None
+    outgoing_international: Limit | None = None
+    internal: Limit | None = None
+    max_call_seconds: Annotated[int, msgspec.Meta(ge=1, le=86400)] | None = None
+    extensions: Limit | None = None
+
+
+class NumberingPlan(msgspec.Struct, forbid_unknown_fields=True):
+    min_digits: Annotated[int, msgspec.Meta(ge=2, le=6)] = 3
+    max_digits: Annotated[int, msgspec.Meta(ge=2, le=6)] = 5
+    allow_leading_zero_or_one: bool = False
+
+
+class TenantIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    timezone: str = "Europe/Moscow"
+    billing_account: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    language: Language = "ru"
+    email: Email = ""
+    pin: Pin | None = None
+    status: Status = "active"
+    description: Text = ""
+    limits: Limits = msgspec.field(default_factory=Limits)
+    numbering: NumberingPlan = msgspec.field(default_factory=NumberingPlan)
+    code: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9]{2,11}$")] | None = None
+
+
+class TenantPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    name: Name | UnsetType = UNSET
+    timezone: str | UnsetType = UNSET
+    billing_account: Annotated[str, msgspec.Meta(max_length=64)] | UnsetType = UNSET
+    language: Language | UnsetType = UNSET
+    email: Email | UnsetType = UNSET
+    pin: Pin | None | UnsetType = UNSET
+    status: Status | UnsetType = UNSET
+    description: Text | UnsetType = UNSET
+    limits: Limits | UnsetType = UNSET
+    numbering: NumberingPlan | UnsetType = UNSET
+
+
+_ZONES = frozenset(available_timezones())
+
+
+class TenantKind(kinds.Kind):
+    name = "tenant"
+    collection = "tenants"
+    scope = "platform"
+    create_struct = TenantIn
+    patch_struct = TenantPatch
+    search_fields = ("name", "billing_account", "email", "code")
+    order_fields = ("name", "code", "status")
+
+    def normalise(self, data: dict, *, tenant: dict | None, current: dict | None) -> dict:
+        doc = kinds.to_plain(kinds.convert(data, TenantIn))
+        if doc["timezone"] not in _ZONES:
+            raise Invalid("timezone", f"{doc['timezone']!r} is not an IANA time zone (e.g. Europe/Moscow)")
+        ZoneInfo(doc["timezone"])
+        plan = doc["numbering"]
+        if plan["min_digits"] > plan["max_digits"]:
+            raise Invalid("numbering.min_digits", "must not exceed numbering.max_digits")
+        if current is not None:
+            doc["code"] = current["code"]  # the Asterisk name prefix never changes
+        elif not doc.get("code"):
+            doc["code"] = short_code()
+        return doc
+
+    def claims(self, tenant_id, data):
+        return [kinds.Claimed(f"tenant-code:{data['code']}", "code", f"tenant code {data['code']}")]
+
+
+TENANT = kinds.register(TenantKind())
