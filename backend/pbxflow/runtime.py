@@ -36,6 +36,7 @@ class Runtime:
                 view_class=DirectoryView,
                 env=env,
             )
+            self.runner.__enter__()
             self.view: DirectoryView = self.runner.view
         else:
             from eventsourcing.persistence import InfrastructureFactory

@@ -19,13 +19,15 @@ from .auth import RateLimiter, make_auth_handlers, resolve_actor
 from .resources import platform_collection, tenant_collection, tenant_numbers, tenant_resource
 
 TENANT_KINDS = ("user", "extension")
+from .threads import threaded
 
 
 def create_app(runtime: Runtime, static_dir: Path | None = None) -> Litestar:
-    def actor_dependency(request: Request) -> Actor:
-        return resolve_actor(request, runtime)
+    async def actor_dependency(request: Request) -> Actor:
+        return await threaded(resolve_actor)(request, runtime)
 
-    @get("/api/health", tags=["system"], sync_to_thread=True)
+    @get("/api/health", tags=["system"])
+    @threaded
     def health() -> dict:
         head = runtime.app.recorder.max_notification_id() or 0
         seen = runtime.view.max_tracking_id(runtime.app.name) or 0
@@ -45,7 +47,7 @@ def create_app(runtime: Runtime, static_dir: Path | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=handlers,
-        dependencies={"actor": Provide(actor_dependency, sync_to_thread=True)},
+        dependencies={"actor": Provide(actor_dependency)},
         exception_handlers=problems.HANDLERS,
         openapi_config=OpenAPIConfig(
             title="pbxflow", version="0.1.0", path="/api/schema",

@@ -14,6 +14,7 @@ from .resources import Limit, Offset
 ActorDep = Annotated[Actor, Dependency(skip_validation=True)]
 AUDIT_ROLES = ("operator", "system", "tenant_admin", "auditor")
 PERIODS = {"today": 0, "7d": 7, "30d": 30, "45d": 45}
+from .threads import threaded
 
 
 def _entry(row: dict) -> dict:
@@ -32,8 +33,9 @@ def _entry(row: dict) -> dict:
 
 
 def make_audit_handlers(runtime: Runtime) -> list:
-    @get("/api/audit", tags=["audit"], operation_id="list_audit", sync_to_thread=True,
+    @get("/api/audit", tags=["audit"], operation_id="list_audit",
          summary="Action history, newest first")
+    @threaded
     def audit(
         actor: ActorDep,
         limit: Limit = 50,

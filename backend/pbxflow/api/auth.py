@@ -18,6 +18,7 @@ from ..errors import Forbidden, TooManyRequests, Unauthorized
 from ..runtime import Runtime
 
 COOKIE = "pbxflow_session"
+from .threads import threaded
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -91,8 +92,9 @@ def resolve_actor(request: Request, runtime: Runtime) -> Actor:
 
 
 def make_auth_handlers(runtime: Runtime, limiter: RateLimiter):
-    @post("/api/auth/login", tags=["auth"], sync_to_thread=True, status_code=200,
+    @post("/api/auth/login", tags=["auth"], status_code=200,
           summary="Log in with login and password; returns a bearer token and sets a session cookie")
+    @threaded
     def login(request: Request, data: LoginIn) -> Response[LoginOut]:
         key = (data.login.lower(), client_ip(request))
         limiter.check(key)
@@ -108,13 +110,15 @@ def make_auth_handlers(runtime: Runtime, limiter: RateLimiter):
         return Response(LoginOut(token=token, user=user),
                         cookies=[Cookie(key=COOKIE, value=token, httponly=True, samesite="strict", path="/")])
 
-    @post("/api/auth/logout", tags=["auth"], sync_to_thread=True, status_code=204)
+    @post("/api/auth/logout", tags=["auth"], status_code=204)
+    @threaded
     def logout(request: Request, actor: Annotated[Actor, Dependency(skip_validation=True)]) -> None:
         header = request.headers.get("authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(COOKIE, "")
         runtime.sessions.close(token)
 
-    @get("/api/auth/me", tags=["auth"], sync_to_thread=True)
+    @get("/api/auth/me", tags=["auth"])
+    @threaded
     def me(actor: Annotated[Actor, Dependency(skip_validation=True)]) -> dict:
         return {"id": actor.id, "login": actor.login, "role": actor.role, "tenant_id": actor.tenant_id}
 

@@ -26,6 +26,7 @@ Search = Annotated[str | None, Parameter(max_length=100, description="text to fi
 Order = Annotated[str | None, Parameter(max_length=40, description="field to order by, prefix - for descending")]
 TENANT_ADMIN_TENANT_FIELDS = {"name", "timezone", "language", "email", "pin", "description"}
 SELF_FIELDS = {"name", "email", "password"}
+from .threads import threaded
 
 
 def expected_version(request: Request) -> int | None:
@@ -92,27 +93,31 @@ def tenant_collection(runtime: Runtime, kind: kinds.Kind) -> list:
             return True
         return False
 
-    @get(base, tags=[col], operation_id=f"list_{col}", sync_to_thread=True, summary=f"List {col} of a tenant")
+    @get(base, tags=[col], operation_id=f"list_{col}", summary=f"List {col} of a tenant")
+    @threaded
     def list_(tenant_id: str, actor: ActorDep, limit: Limit = 50, offset: Offset = 0, search: Search = None, order: Order = None) -> dict:
         require_tenant(actor, tenant_id, write=False)
         runtime.app.tenant_doc(tenant_id)  # 404 for a tenant that does not exist
         return page(runtime, kind.name, tenant_id, actor, limit, offset, search, order)
 
-    @post(base, tags=[col], operation_id=f"create_{col}", sync_to_thread=True, summary=f"Create one of a tenant's {col}")
+    @post(base, tags=[col], operation_id=f"create_{col}", summary=f"Create one of a tenant's {col}")
+    @threaded
     def create(tenant_id: str, actor: ActorDep, data: CreateT) -> Response:
         require_tenant(actor, tenant_id, write=True)
         result = runtime.app.create(actor, kind.name, tenant_id, body_dict(data))
         return answer(runtime, result, actor, tenant_id, status=201, location=f"/api/tenants/{tenant_id}/{col}/{result.id}")
 
-    @get(item, tags=[col], operation_id=f"get_{col}", sync_to_thread=True)
+    @get(item, tags=[col], operation_id=f"get_{col}")
+    @threaded
     def read(tenant_id: str, obj_id: str, actor: ActorDep) -> Response:
         if not check_self(actor, tenant_id, obj_id, None):
             require_tenant(actor, tenant_id, write=False)
         row = runtime.read.get(kind.name, obj_id, tenant_id)
         return Response(represent(row, actor), headers={"ETag": f'"{row["version"]}"'})
 
-    @patch(item, tags=[col], operation_id=f"update_{col}", sync_to_thread=True,
+    @patch(item, tags=[col], operation_id=f"update_{col}",
            summary="Change fields; send If-Match: <version>")
+    @threaded
     def update(request: Request, tenant_id: str, obj_id: str, actor: ActorDep, data: PatchT) -> Response:
         changes = body_dict(data)
         if not check_self(actor, tenant_id, obj_id, set(changes)):
@@ -120,7 +125,8 @@ def tenant_collection(runtime: Runtime, kind: kinds.Kind) -> list:
         result = runtime.app.update(actor, kind.name, tenant_id, obj_id, expected_version(request), changes)
         return answer(runtime, result, actor, tenant_id)
 
-    @delete(item, tags=[col], operation_id=f"delete_{col}", sync_to_thread=True, status_code=204)
+    @delete(item, tags=[col], operation_id=f"delete_{col}", status_code=204)
+    @threaded
     def remove(request: Request, tenant_id: str, obj_id: str, actor: ActorDep) -> None:
         require_tenant(actor, tenant_id, write=True)
         if kind.name == "user" and obj_id == actor.id:
@@ -138,12 +144,14 @@ def platform_collection(runtime: Runtime, kind: kinds.Kind, path: str, *, read_a
     CreateT, PatchT = kind.create_struct, kind.patch_struct
     tenant = None if kind.name == "user" else ANY_TENANT
 
-    @get(path, tags=[col], operation_id=f"list_platform_{col}", sync_to_thread=True)
+    @get(path, tags=[col], operation_id=f"list_platform_{col}")
+    @threaded
     def list_(actor: ActorDep, limit: Limit = 50, offset: Offset = 0, search: Search = None, order: Order = None) -> dict:
         require_operator(actor)
         return page(runtime, kind.name, tenant, actor, limit, offset, search, order)
 
-    @post(path, tags=[col], operation_id=f"create_platform_{col}", sync_to_thread=True)
+    @post(path, tags=[col], operation_id=f"create_platform_{col}")
+    @threaded
     def create(actor: ActorDep, data: CreateT) -> Response:
         require_operator(actor)
         doc = body_dict(data)
@@ -156,20 +164,23 @@ def platform_collection(runtime: Runtime, kind: kinds.Kind, path: str, *, read_a
         result = runtime.app.create(actor, kind.name, None, doc, obj_id=obj_id)
         return answer(runtime, result, actor, tenant, status=201, location=f"{path}/{result.id}")
 
-    @get(item, tags=[col], operation_id=f"get_platform_{col}", sync_to_thread=True)
+    @get(item, tags=[col], operation_id=f"get_platform_{col}")
+    @threaded
     def read(obj_id: str, actor: ActorDep) -> Response:
         require_operator(actor)
         row = runtime.read.get(kind.name, obj_id, tenant)
         return Response(represent(row, actor), headers={"ETag": f'"{row["version"]}"'})
 
-    @patch(item, tags=[col], operation_id=f"update_platform_{col}", sync_to_thread=True)
+    @patch(item, tags=[col], operation_id=f"update_platform_{col}")
+    @threaded
     def update(request: Request, obj_id: str, actor: ActorDep, data: PatchT) -> Response:
         require_operator(actor)
         runtime.read.get(kind.name, obj_id, tenant)  # 404 outside this collection
         result = runtime.app.update(actor, kind.name, None, obj_id, expected_version(request), body_dict(data))
         return answer(runtime, result, actor, tenant)
 
-    @delete(item, tags=[col], operation_id=f"delete_platform_{col}", sync_to_thread=True, status_code=204)
+    @delete(item, tags=[col], operation_id=f"delete_platform_{col}", status_code=204)
+    @threaded
     def remove(request: Request, obj_id: str, actor: ActorDep) -> None:
         require_operator(actor)
         if obj_id == actor.id:
@@ -186,20 +197,23 @@ def tenant_resource(runtime: Runtime) -> list:
     kind = kinds.get("tenant")
     CreateT, PatchT = kind.create_struct, kind.patch_struct
 
-    @get("/api/tenants", tags=["tenants"], operation_id="list_tenants", sync_to_thread=True)
+    @get("/api/tenants", tags=["tenants"], operation_id="list_tenants")
+    @threaded
     def list_(actor: ActorDep, limit: Limit = 50, offset: Offset = 0, search: Search = None, order: Order = None) -> dict:
         if actor.is_operator:
             return page(runtime, "tenant", None, actor, limit, offset, search, order)
         rows = [runtime.read.get("tenant", actor.tenant_id, None)] if actor.tenant_id and offset == 0 else []
         return {"total": 1 if actor.tenant_id else 0, "items": [represent(r, actor) for r in rows], "limit": limit, "offset": offset}
 
-    @post("/api/tenants", tags=["tenants"], operation_id="create_tenants", sync_to_thread=True)
+    @post("/api/tenants", tags=["tenants"], operation_id="create_tenants")
+    @threaded
     def create(actor: ActorDep, data: CreateT) -> Response:
         require_operator(actor)
         result = runtime.app.create(actor, "tenant", None, body_dict(data))
         return answer(runtime, result, actor, None, status=201, location=f"/api/tenants/{result.id}")
 
-    @get("/api/tenants/{tenant_id:str}", tags=["tenants"], operation_id="get_tenants", sync_to_thread=True)
+    @get("/api/tenants/{tenant_id:str}", tags=["tenants"], operation_id="get_tenants")
+    @threaded
     def read(tenant_id: str, actor: ActorDep) -> Response:
         if not actor.is_operator and actor.tenant_id != tenant_id:
             from ..errors import NotFound
@@ -208,7 +222,8 @@ def tenant_resource(runtime: Runtime) -> list:
         row = runtime.read.get("tenant", tenant_id, None)
         return Response(represent(row, actor), headers={"ETag": f'"{row["version"]}"'})
 
-    @patch("/api/tenants/{tenant_id:str}", tags=["tenants"], operation_id="update_tenants", sync_to_thread=True)
+    @patch("/api/tenants/{tenant_id:str}", tags=["tenants"], operation_id="update_tenants")
+    @threaded
     def update(request: Request, tenant_id: str, actor: ActorDep, data: PatchT) -> Response:
         changes = body_dict(data)
         if not actor.is_operator:
@@ -219,7 +234,8 @@ def tenant_resource(runtime: Runtime) -> list:
         result = runtime.app.update(actor, "tenant", None, tenant_id, expected_version(request), changes)
         return answer(runtime, result, actor, None)
 
-    @delete("/api/tenants/{tenant_id:str}", tags=["tenants"], operation_id="delete_tenants", sync_to_thread=True, status_code=204)
+    @delete("/api/tenants/{tenant_id:str}", tags=["tenants"], operation_id="delete_tenants", status_code=204)
+    @threaded
     def remove(request: Request, tenant_id: str, actor: ActorDep) -> None:
         require_operator(actor)
         return deleted(runtime, runtime.app.delete(actor, "tenant", None, tenant_id, expected_version(request)))
@@ -232,27 +248,31 @@ def tenant_resource(runtime: Runtime) -> list:
 def tenant_numbers(runtime: Runtime) -> list:
     base = "/api/tenants/{tenant_id:str}/numbers"
 
-    @get(base, tags=["numbers"], operation_id="list_tenant_numbers", sync_to_thread=True)
+    @get(base, tags=["numbers"], operation_id="list_tenant_numbers")
+    @threaded
     def list_(tenant_id: str, actor: ActorDep, limit: Limit = 50, offset: Offset = 0, search: Search = None, order: Order = None) -> dict:
         require_tenant(actor, tenant_id, write=False)
         runtime.app.tenant_doc(tenant_id)
         return page(runtime, "number", tenant_id, actor, limit, offset, search, order)
 
-    @post(base, tags=["numbers"], operation_id="allocate_tenant_number", sync_to_thread=True,
+    @post(base, tags=["numbers"], operation_id="allocate_tenant_number",
           summary="Allocate a number from the platform pool to the tenant (operator)")
+    @threaded
     def allocate(tenant_id: str, actor: ActorDep, data: AllocateIn) -> Response:
         require_operator(actor)
         result = runtime.app.allocate_number(actor, tenant_id, data.number)
         return answer(runtime, result, actor, tenant_id, status=201, location=f"{base.replace('{tenant_id:str}', tenant_id)}/{result.id}")
 
-    @get(f"{base}/{{obj_id:str}}", tags=["numbers"], operation_id="get_tenant_number", sync_to_thread=True)
+    @get(f"{base}/{{obj_id:str}}", tags=["numbers"], operation_id="get_tenant_number")
+    @threaded
     def read(tenant_id: str, obj_id: str, actor: ActorDep) -> Response:
         require_tenant(actor, tenant_id, write=False)
         row = runtime.read.get("number", obj_id, tenant_id)
         return Response(represent(row, actor), headers={"ETag": f'"{row["version"]}"'})
 
-    @delete(f"{base}/{{obj_id:str}}", tags=["numbers"], operation_id="release_tenant_number", sync_to_thread=True, status_code=204,
+    @delete(f"{base}/{{obj_id:str}}", tags=["numbers"], operation_id="release_tenant_number", status_code=204,
             summary="Return the number to the platform pool (operator)")
+    @threaded
     def release(request: Request, tenant_id: str, obj_id: str, actor: ActorDep) -> None:
         require_operator(actor)
         return deleted(runtime, runtime.app.release_number(actor, tenant_id, obj_id, expected_version(request)))

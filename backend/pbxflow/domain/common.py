@@ -17,7 +17,8 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\x
 Text = Annotated[str, msgspec.Meta(max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")]
 Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Digits = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[0-9]+$")]
-E164 = Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9]{3,15}$")]
+# Phone numbers may be typed with spaces, dashes and brackets; they are stored as +digits.
+E164 = Annotated[str, msgspec.Meta(max_length=24, pattern=r"^\+?[0-9][0-9 ()-]{1,22}[0-9]$")]
 Login = Annotated[str, msgspec.Meta(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=128)]
 SipSecret = Annotated[str, msgspec.Meta(min_length=12, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]

@@ -1,0 +1,47 @@
+import { useEffect, useSyncExternalStore } from 'react';
+import { api as defaultApi, type ApiClient } from './api';
+import { Header } from './components/Header';
+import { useI18n } from './i18n';
+import { LoginPage } from './pages/LoginPage';
+import { RoutingPage } from './pages/RoutingPage';
+import { TenantsPage } from './pages/TenantsPage';
+import { href, navigate, useRoute } from './router';
+import { session as defaultSession, type SessionStore } from './session';
+
+export function App({ client = defaultApi, store = defaultSession }: { client?: ApiClient; store?: SessionStore }) {
+  const current = useSyncExternalStore(store.subscribe, store.get);
+  const route = useRoute();
+  const { t } = useI18n();
+
+  // After signing in, leave #/login for the tenant list.
+  useEffect(() => {
+    if (current && route.name === 'login') navigate({ name: 'tenants', tenantId: null }, { replace: true });
+  }, [current, route.name]);
+
+  if (!current) return <LoginPage client={client} expired={store.endReason === 'expired'} />;
+
+  let page;
+  switch (route.name) {
+    case 'login':
+    case 'tenants':
+      page = <TenantsPage client={client} tenantId={route.name === 'tenants' ? route.tenantId : null} />;
+      break;
+    case 'routing':
+      page = <RoutingPage />;
+      break;
+    case 'notFound':
+      page = (
+        <main className="not-found">
+          <h1>{t('notFound.title')}</h1>
+          <a href={href({ name: 'tenants', tenantId: null })}>{t('notFound.back')}</a>
+        </main>
+      );
+      break;
+  }
+  return (
+    <div className="app">
+      <Header user={current.user} route={route} onLogout={() => void client.logout()} />
+      {page}
+    </div>
+  );
+}

