@@ -1,0 +1,1 @@
+"""The Asterisk configuration as a projection: render (pure), write (files), apply (AMI)."""
