@@ -21,7 +21,6 @@ from .domain import numbers as _numbers  # noqa: F401
 from .domain import tenants as _tenants  # noqa: F401
 from .domain import trunks as _trunks  # noqa: F401
 from .domain import users as _users  # noqa: F401
-from .domain.numbers import NumberKind
 from .domain.objects import Claim, DirectoryObject
 from .domain.passwords import verify_password
 from .errors import Conflict, Invalid, NotFound, VersionConflict
@@ -81,7 +80,7 @@ class ConfigApplication(Application[uuid.UUID]):
         kind = kinds.get(kind_name)
         tenant = self._tenant_for(kind, tenant_id, data)
         doc = kind.normalise(data, tenant=tenant, current=None)
-        obj_id = obj_id or uuid.uuid4()
+        obj_id = obj_id or kind.fixed_id(doc) or uuid.uuid4()
         self._check_references(kind, tenant_id, doc)
         claims = self._claim(kind, tenant_id, str(obj_id), old=[], new=kind.claims(tenant_id, doc))
         obj = DirectoryObject.new(kind.name, tenant_id, doc, actor.meta(tenant_id), id=obj_id)
@@ -155,10 +154,10 @@ class ConfigApplication(Application[uuid.UUID]):
         from .domain.common import normalise_e164
 
         e164 = normalise_e164("number", number)
-        try:
-            return self.load("number", NumberKind.id_for(e164))
-        except NotFound:
-            raise NotFound(f"number {e164} is not in the platform pool", fields=["number"]) from None
+        owner = self.claim_owner(f"did:{e164}")
+        if owner is None:
+            raise NotFound(f"number {e164} is not in the platform pool", fields=["number"])
+        return self.load("number", owner)
 
     def _tenant_for(self, kind: kinds.Kind, tenant_id: str | None, data: dict) -> dict | None:
         if kind.scope == "platform":

@@ -38,11 +38,48 @@ def cmd_serve(args, settings: Settings) -> int:
         created = ensure_demo(runtime)
         if created:
             print(f"pbxflow: created demo tenant {created!r}", flush=True)
+    applier = start_config_applier(runtime, settings)
     static = Path(args.static) if args.static else None
     app = create_app(runtime, static)
     print(f"pbxflow: serving http://{settings.host}:{settings.port}/ (API docs at /api/schema)", flush=True)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        applier.stop()
+        runtime.close()
+    return 0
+
+
+def start_config_applier(runtime, settings: Settings):
+    """Generated Asterisk config under $PBXFLOW_DATA_DIR/asterisk, reloaded over AMI when configured."""
+    from projections.asterisk.applier import ConfigApplier
+
+    reloader = None
+    if settings.ami_urls:
+        from .ami import AmiReloader
+
+        reloader = AmiReloader(settings.ami_urls)
+    out = settings.data_dir / "asterisk"
+    applier = ConfigApplier(runtime.pool, out, reloader)
+    runtime.asterisk = applier
+    applier.start()
+    nodes = ", ".join(u.split("@")[-1] for u in settings.ami_urls) or "no AMI nodes (PBXFLOW_AMI_URL unset)"
+    print(f"pbxflow: Asterisk config in {out}; applying to {nodes}", flush=True)
+    return applier
+
+
+def cmd_render(args, settings: Settings) -> int:
+    """Render the whole Asterisk configuration from the read model, with progress."""
+    from projections.asterisk.applier import ConfigApplier
+
+    runtime = _runtime(settings)
+    try:
+        runtime.catch_up()
+        out = Path(args.out) if args.out else settings.data_dir / "asterisk"
+        started = time.monotonic()
+        applier = ConfigApplier(runtime.pool, out, on_progress=lambda m: print(m, flush=True))
+        changed = applier.full()
+        print(f"rendered into {out}: {len(changed)} files changed in {time.monotonic() - started:.2f} s")
     finally:
         runtime.close()
     return 0
@@ -111,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--static", help="directory of the built web app to serve at /")
     serve.add_argument("--demo", action="store_true", help="create a demo tenant when there is none")
     sub.add_parser("replay", help="rebuild the read models from the event store, with progress")
+    render = sub.add_parser("render", help="render the Asterisk configuration from the read model")
+    render.add_argument("--out", help="directory (default $PBXFLOW_DATA_DIR/asterisk)")
     op = sub.add_parser("create-operator", help="create a platform operator account")
     op.add_argument("login")
     op.add_argument("--name")
@@ -119,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("eventsourcing").setLevel(logging.WARNING)
     settings = Settings.from_env()
-    handler = {"serve": cmd_serve, "replay": cmd_replay, "create-operator": cmd_create_operator}[args.command]
+    handler = {"serve": cmd_serve, "replay": cmd_replay, "render": cmd_render, "create-operator": cmd_create_operator}[args.command]
     return handler(args, settings)
 
 

@@ -49,6 +49,7 @@ class Runtime:
         self.sessions = Sessions(self.pool)
         self.app.dependents = self.read.tenant_object_count
         self._lock = threading.Lock()
+        self.asterisk = None  # the ConfigApplier, when this process applies Asterisk config
 
     # Read-your-writes: block until the read model includes this notification.
     def wait(self, notification_id: int | None, timeout: float = 10.0) -> None:

@@ -34,7 +34,21 @@ def create_app(runtime: Runtime, static_dir: Path | None = None) -> Litestar:
         running = runtime.runner is None or not runtime.runner.is_interrupted.is_set()
         return {"status": "ok" if running else "degraded", "events": head, "projected": seen, "lag": head - seen}
 
-    handlers = [health, *make_auth_handlers(runtime, RateLimiter()), *make_audit_handlers(runtime)]
+    @get("/api/asterisk/status", tags=["system"], summary="Whether the live PBX matches the configuration")
+    @threaded
+    def asterisk_status(actor: Annotated[Actor, Dependency(skip_validation=True)]) -> dict:
+        from .auth import require_operator
+
+        require_operator(actor)
+        applier = runtime.asterisk
+        if applier is None:
+            return {"enabled": False}
+        st = applier.status
+        return {"enabled": True, "in_sync": st.in_sync, "position": st.position, "applied_position": st.applied_position,
+                "pending_modules": sorted(st.pending_modules), "last_error": st.last_error,
+                "last_changed": st.last_changed, "last_apply_ms": round(st.last_apply_ms, 1)}
+
+    handlers = [health, asterisk_status, *make_auth_handlers(runtime, RateLimiter()), *make_audit_handlers(runtime)]
     handlers += tenant_resource(runtime)
     handlers += tenant_numbers(runtime)
     for name in TENANT_KINDS:

@@ -154,14 +154,7 @@ def platform_collection(runtime: Runtime, kind: kinds.Kind, path: str, *, read_a
     @threaded
     def create(actor: ActorDep, data: CreateT) -> Response:
         require_operator(actor)
-        doc = body_dict(data)
-        obj_id = None
-        if kind.name == "number":
-            from ..domain.common import normalise_e164
-            from ..domain.numbers import NumberKind
-
-            obj_id = NumberKind.id_for(normalise_e164("number", doc["number"]))
-        result = runtime.app.create(actor, kind.name, None, doc, obj_id=obj_id)
+        result = runtime.app.create(actor, kind.name, None, body_dict(data))
         return answer(runtime, result, actor, tenant, status=201, location=f"{path}/{result.id}")
 
     @get(item, tags=[col], operation_id=f"get_platform_{col}")

@@ -81,6 +81,10 @@ class Kind:
         """What the API shows; secrets only to those who may provision devices."""
         return dict(data)
 
+    def fixed_id(self, data: dict):
+        """An id derived from the data (e.g. a DID from its number), or None for a random one."""
+        return None
+
     def references(self, data: dict) -> dict[str, tuple[str, str]]:
         """Fields that refer to other objects of the same tenant: field -> (kind, id)."""
         return {}

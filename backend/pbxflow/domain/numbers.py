@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 import msgspec
 from msgspec import UNSET, UnsetType
 
 from . import kinds
 from .common import E164, Text, normalise_e164
 
-DID_NAMESPACE = uuid.UUID("0b7d1f0e-6a0c-4a53-9a5e-3d9f6c1e2a77")
 
 
 class NumberIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -53,9 +50,6 @@ class NumberKind(kinds.Kind):
     def references(self, data):
         return {"trunk_id": ("trunk", data["trunk_id"])} if data.get("trunk_id") else {}
 
-    @staticmethod
-    def id_for(number: str) -> uuid.UUID:
-        return uuid.uuid5(DID_NAMESPACE, number)
 
 
 NUMBER = kinds.register(NumberKind())

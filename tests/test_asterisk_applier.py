@@ -1,0 +1,88 @@
+"""The config applier follows the read model: dirty tenants only, coalesced reloads, retries."""
+
+from pbxflow.context import SYSTEM
+from projections.asterisk.applier import ConfigApplier
+
+
+class RecordingReloader:
+    def __init__(self, fail: int = 0):
+        self.calls: list[set[str]] = []
+        self.fail = fail
+
+    def reload(self, modules):
+        if self.fail:
+            self.fail -= 1
+            raise ConnectionError("node down")
+        self.calls.append(set(modules))
+
+
+def _tenant(runtime, name):
+    r = runtime.app.create(SYSTEM, "tenant", None, {"name": name})
+    runtime.wait(r.notification_id)
+    return r
+
+
+def _ext(runtime, tid, number):
+    r = runtime.app.create(SYSTEM, "extension", tid, {"number": number, "name": f"E{number}", "devices": [{"type": "sip"}]})
+    runtime.wait(r.notification_id)
+    return r
+
+
+def test_changes_render_only_dirty_tenants_and_reload_once_per_burst(runtime, tmp_path):
+    a, b = _tenant(runtime, "A"), _tenant(runtime, "B")
+    reloader = RecordingReloader()
+    applier = ConfigApplier(runtime.pool, tmp_path, reloader)
+    applier.full()
+    applier.apply_pending()
+    code_a, code_b = a.data["code"], b.data["code"]
+    assert (tmp_path / f"pjsip_t_{code_a}.conf").exists() and (tmp_path / f"extensions_t_{code_b}.conf").exists()
+    before_b = (tmp_path / f"pjsip_t_{code_b}.conf").stat().st_mtime_ns
+
+    # A burst of commands on tenant A: one step, one reload of the two modules.
+    reloader.calls.clear()
+    for n in range(201, 211):
+        _ext(runtime, a.id, str(n))
+    changed = applier.step()
+    applier.apply_pending()
+    assert changed == {f"pjsip_t_{code_a}.conf", f"extensions_t_{code_a}.conf"}
+    assert reloader.calls == [{"res_pjsip.so", "dialplan"}]
+    assert (tmp_path / f"pjsip_t_{code_b}.conf").stat().st_mtime_ns == before_b
+    text = (tmp_path / f"pjsip_t_{code_a}.conf").read_text()
+    assert text.count("(pbxflow-endpoint)") == 10
+
+    # Nothing new: no step work, no reload.
+    assert applier.step() == set()
+    applier.apply_pending()
+    assert len(reloader.calls) == 1
+
+
+def test_failed_reload_stays_pending_and_is_retried(runtime, tmp_path):
+    t = _tenant(runtime, "A")
+    reloader = RecordingReloader(fail=1)
+    applier = ConfigApplier(runtime.pool, tmp_path, reloader)
+    applier.full()
+    applier.apply_pending()
+    assert applier.status.last_error and "node down" in applier.status.last_error
+    assert not applier.status.in_sync
+    applier.apply_pending()
+    assert applier.status.in_sync and reloader.calls
+
+
+def test_deleted_tenant_files_are_removed_and_dids_follow_allocation(runtime, tmp_path):
+    t = _tenant(runtime, "Gone")
+    applier = ConfigApplier(runtime.pool, tmp_path, RecordingReloader())
+    applier.full()
+    num = runtime.app.create(SYSTEM, "number", None, {"number": "+74950000001"}, obj_id=None)
+    runtime.wait(num.notification_id)
+    r = runtime.app.allocate_number(SYSTEM, t.id, "+74950000001")
+    runtime.wait(r.notification_id)
+    applier.step()
+    platform = (tmp_path / "extensions_platform.conf").read_text()
+    assert f"exten => 74950000001,1,Goto(t-{t.data['code']}-did,74950000001,1)" in platform
+    r = runtime.app.release_number(SYSTEM, t.id, num.id, None)
+    runtime.wait(r.notification_id)
+    r = runtime.app.delete(SYSTEM, "tenant", None, t.id, None)
+    runtime.wait(r.notification_id)
+    applier.step()
+    assert not (tmp_path / f"pjsip_t_{t.data['code']}.conf").exists()
+    assert "74950000001" not in (tmp_path / "extensions_platform.conf").read_text()
