@@ -111,3 +111,48 @@ def login(tc, login: str, password: str) -> dict:
     response = tc.post("/api/auth/login", json={"login": login, "password": password}, headers={"Authorization": ""})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+# --- the local Asterisk (asterisk/sandbox) -----------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+SANDBOX = REPO / "asterisk" / "sandbox"
+
+
+class Sandbox:
+    """The running sandbox: where its generated config lives and how to reach it."""
+
+    def __init__(self, data_dir: Path, env: dict):
+        self.data_dir = data_dir
+        self.config_dir = data_dir / "asterisk"
+        self.env = env
+        self.sip_port = int(env.get("PBXFLOW_SIP_PORT", "5060"))
+        self.ami_port = int(env.get("PBXFLOW_AMI_PORT", "5038"))
+        self.ami_url = f"ami://pbxflow:pbxflow@127.0.0.1:{self.ami_port}"
+
+    def cli(self, command: str) -> str:
+        import subprocess
+
+        out = subprocess.run([str(SANDBOX), "cli", command], env=self.env, capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise RuntimeError(f"asterisk cli {command!r} failed: {out.stderr or out.stdout}")
+        return out.stdout
+
+
+@pytest.fixture(scope="session")
+def asterisk(tmp_path_factory) -> Iterator[Sandbox]:
+    """A real Asterisk reading this test session's generated config (fails, never skips)."""
+    import subprocess
+
+    data_dir = tmp_path_factory.mktemp("asterisk-data")
+    (data_dir / "asterisk").mkdir()
+    env = {**os.environ, "PBXFLOW_DATA_DIR": str(data_dir)}
+    # Another run's sandbox would read another config directory: restart it on ours.
+    subprocess.run([str(SANDBOX), "down"], env=env, capture_output=True, timeout=120)
+    up = subprocess.run([str(SANDBOX), "up"], env=env, capture_output=True, text=True, timeout=900)
+    if up.returncode != 0:
+        pytest.fail(f"asterisk/sandbox up failed ({up.returncode}): {up.stdout}\n{up.stderr}")
+    try:
+        yield Sandbox(data_dir, env)
+    finally:
+        subprocess.run([str(SANDBOX), "down"], env=env, capture_output=True, timeout=120)
