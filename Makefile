@@ -9,7 +9,7 @@ export PIP_CACHE_DIR ?= $(CACHE)/pip
 export npm_config_cache ?= $(CACHE)/npm
 export PBXFLOW_DATA_DIR ?= $(CURDIR)/.data
 
-.PHONY: run test bench install frontend pytest vitest clean
+.PHONY: run test bench install frontend pytest vitest clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,11 +31,17 @@ frontend/dist/index.html: node_modules/.installed $(FRONTEND_SRC)
 install: $(VENV)/.installed
 frontend: frontend/dist/index.html
 
+# The local Asterisk starts when it can (root, debootstrap); the app then applies config to it over AMI.
 run: install frontend
-	@asterisk/sandbox up 2>&1 | sed 's/^/asterisk: /' || echo "asterisk: not started (see above); the API runs without it"
-	$(BIN)/pbxflow serve --static frontend/dist --demo
+	@if asterisk/sandbox up; then \
+	  export PBXFLOW_AMI_URL="$${PBXFLOW_AMI_URL:-ami://pbxflow:$${PBXFLOW_AMI_SECRET:-pbxflow}@127.0.0.1:$${PBXFLOW_AMI_PORT:-5038}}"; \
+	else echo "asterisk: not started (see above); the API runs without it"; fi; \
+	exec $(BIN)/pbxflow serve --static frontend/dist --demo
 
-pytest: install frontend
+system-deps:
+	bash tests/system-deps
+
+pytest: install frontend system-deps
 	bash tests/run-pytest
 
 vitest: node_modules/.installed
