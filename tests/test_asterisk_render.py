@@ -100,3 +100,11 @@ def test_unsafe_identifiers_are_refused():
     except escape.UnsafeValue:
         return
     raise AssertionError("an unsafe tenant code was rendered")
+
+
+def test_number_destination_must_be_an_extension():
+    base = {"number": "201", "name": "A", "devices": [device("abc123-201-x", "Secret12345678")]}
+    t = TenantConfig("x", "abc123", "T", [base], [{"number": "+74950000001", "destination": "201"}, {"number": "+74950000002", "destination": "999"}])
+    text = render_tenant(t)["extensions_t_abc123.conf"]
+    assert "exten => 74950000001,1,NoOp(pbxflow number)\n same => n,Set(__PBXFLOW_TENANT=abc123)\n same => n,Goto(t-abc123-ext,201,1)" in text
+    assert "Goto(t-abc123-ext,999,1)" not in text

@@ -39,6 +39,21 @@ class Result:
     deleted: bool = False
 
 
+def _check_text(value: Any, path: str = "") -> None:
+    """No NUL character may be stored: PostgreSQL text and JSONB cannot hold one, so the
+    read-model projection would stop on it (and with it every later write)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise Invalid(path or "body", "must not contain NUL characters")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, path or "body")
+            _check_text(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_text(item, f"{path}[{i}]")
+
+
 def _result(obj: DirectoryObject, notification_id: int | None) -> Result:
     return Result(str(obj.id), obj.kind, obj.tenant_id, obj.version, obj.data, notification_id, obj.deleted)
 
@@ -80,6 +95,7 @@ class ConfigApplication(Application[uuid.UUID]):
         kind = kinds.get(kind_name)
         tenant = self._tenant_for(kind, tenant_id, data)
         doc = kind.normalise(data, tenant=tenant, current=None)
+        _check_text(doc)
         obj_id = obj_id or kind.fixed_id(doc) or uuid.uuid4()
         self._check_references(kind, tenant_id, doc)
         claims = self._claim(kind, tenant_id, str(obj_id), old=[], new=kind.claims(tenant_id, doc))
@@ -94,6 +110,7 @@ class ConfigApplication(Application[uuid.UUID]):
         tenant = self._tenant_for(kind, obj.tenant_id, obj.data)
         merged = {**obj.data, **patch}
         doc = kind.normalise(merged, tenant=tenant, current=obj.data)
+        _check_text(doc)
         self._check_references(kind, obj.tenant_id, doc)
         claims = self._claim(kind, obj.tenant_id, str(obj.id), old=kind.claims(obj.tenant_id, obj.data), new=kind.claims(obj.tenant_id, doc))
         if not obj.change(doc, actor.meta(obj.tenant_id), action=action):

@@ -74,10 +74,11 @@ class ReadModel:
     def get(self, kind_name: str, obj_id: str, tenant_id: Any) -> dict:
         try:
             oid = UUID(str(obj_id))
-        except ValueError:
+            owner = UUID(str(tenant_id)) if tenant_id and tenant_id is not _ANY_TENANT else None
+        except ValueError:  # a malformed object or tenant id names nothing
             raise NotFound(f"no {kind_name} with id {obj_id}") from None
         rows = self._rows(SQL("SELECT * FROM {} WHERE id = %s AND kind = %s").format(self.objects), [oid, kind_name])
-        if not rows or (tenant_id is not _ANY_TENANT and rows[0]["tenant_id"] != (UUID(str(tenant_id)) if tenant_id else None)):
+        if not rows or (tenant_id is not _ANY_TENANT and rows[0]["tenant_id"] != owner):
             raise NotFound(f"no {kind_name} with id {obj_id}")
         return rows[0]
 

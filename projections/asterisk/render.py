@@ -113,7 +113,10 @@ def render_tenant(t: TenantConfig) -> dict[str, str]:
     ctx = {
         "tenant": t, "code": code, "endpoints": endpoints,
         "extensions": [_ext_view(code, e) for e in exts],
-        "numbers": [{"digits": escape.digits(n["number"].lstrip("+")), "destination": n.get("destination")} for n in numbers],
+        # A destination that is not (or no longer) an extension falls back to ringing everyone.
+        "numbers": [{"digits": escape.digits(n["number"].lstrip("+")),
+                     "destination": n.get("destination") if n.get("destination") in {e["number"] for e in exts} else None}
+                    for n in numbers],
         "all_targets": [tgt for e in exts for tgt in dial_targets(code, e)][:30],
         "ctx": lambda part: tenant_context(code, part),
     }

@@ -16,7 +16,7 @@ from ..runtime import Runtime
 from . import problems
 from .audit import make_audit_handlers
 from .auth import RateLimiter, make_auth_handlers, resolve_actor
-from .resources import platform_collection, tenant_collection, tenant_numbers, tenant_resource
+from .resources import check_body_types, platform_collection, tenant_collection, tenant_numbers, tenant_resource
 
 TENANT_KINDS = ("user", "extension")
 from .threads import threaded
@@ -24,7 +24,9 @@ from .threads import threaded
 
 def create_app(runtime: Runtime, static_dir: Path | None = None) -> Litestar:
     async def actor_dependency(request: Request) -> Actor:
-        return await threaded(resolve_actor)(request, runtime)
+        actor = await threaded(resolve_actor)(request, runtime)
+        await check_body_types(request)  # after authentication: a stranger learns nothing from a 422
+        return actor
 
     @get("/api/health", tags=["system"])
     @threaded

@@ -9,7 +9,7 @@ from litestar.params import Dependency, Parameter
 from ..context import Actor
 from ..errors import Forbidden, Invalid
 from ..runtime import Runtime
-from .resources import Limit, Offset
+from .resources import NO_CONTROL, Limit, Offset
 
 ActorDep = Annotated[Actor, Dependency(skip_validation=True)]
 AUDIT_ROLES = ("operator", "system", "tenant_admin", "auditor")
@@ -41,11 +41,11 @@ def make_audit_handlers(runtime: Runtime) -> list:
         limit: Limit = 50,
         offset: Offset = 0,
         tenant_id: Annotated[str | None, Parameter(max_length=36)] = None,
-        actor_login: Annotated[str | None, Parameter(query="actor", max_length=64)] = None,
-        action: Annotated[str | None, Parameter(max_length=32)] = None,
-        object_type: Annotated[str | None, Parameter(query="object", max_length=32)] = None,
+        actor_login: Annotated[str | None, Parameter(query="actor", max_length=64, pattern=NO_CONTROL)] = None,
+        action: Annotated[str | None, Parameter(max_length=32, pattern=NO_CONTROL)] = None,
+        object_type: Annotated[str | None, Parameter(query="object", max_length=32, pattern=NO_CONTROL)] = None,
         object_id: Annotated[str | None, Parameter(max_length=36)] = None,
-        object_name: Annotated[str | None, Parameter(max_length=100)] = None,
+        object_name: Annotated[str | None, Parameter(max_length=100, pattern=NO_CONTROL)] = None,
         period: Annotated[Literal["today", "7d", "30d", "45d"] | None, Parameter()] = None,
         since: Annotated[datetime | None, Parameter(query="from")] = None,
         until: Annotated[datetime | None, Parameter(query="to")] = None,

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
+from http import HTTPStatus
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import HTTPException, NotFoundException, SerializationException, ValidationException
 
 from ..errors import DomainError
 
 log = logging.getLogger(__name__)
 MEDIA = "application/problem+json"
-_UNKNOWN = re.compile(r"unknown field `([^`]+)`")
+_UNKNOWN = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
 
 
 def problem(status: int, title: str, detail: str, **extra) -> Response:
@@ -28,7 +29,18 @@ def domain_error(_: Request, exc: DomainError) -> Response:
     return problem(exc.status, exc.title, exc.detail, **extra)
 
 
-def validation_error(_: Request, exc: ValidationException) -> Response:
+def _public_name(request: Request, key: str) -> str:
+    """The name the client used: a parameter's query/header alias, "body" for the whole body."""
+    if key == "data":
+        return "body"
+    try:
+        kwarg = request.route_handler.parsed_fn_signature.parameters[key].kwarg_definition
+    except (AttributeError, KeyError):
+        return key
+    return getattr(kwarg, "query", None) or getattr(kwarg, "header", None) or getattr(kwarg, "cookie", None) or key
+
+
+def validation_error(request: Request, exc: ValidationException) -> Response:
     errors = []
     for item in exc.extra or []:
         if not isinstance(item, dict):
@@ -38,7 +50,10 @@ def validation_error(_: Request, exc: ValidationException) -> Response:
         unknown = _UNKNOWN.search(message)
         if unknown:
             field = unknown.group(1) if field in ("", "data") else f"{field}.{unknown.group(1)}"
-        errors.append({"field": field or "body", "message": message, "source": item.get("source")})
+        elif field == "data" and message == "'data'":  # litestar's words for an empty body
+            message = "a JSON object is required"
+        field = _public_name(request, field) if field else "body"
+        errors.append({"field": field, "message": message, "source": item.get("source")})
     if not errors:  # malformed JSON and the like
         return problem(400, "Bad request", str(exc.detail))
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
@@ -48,7 +63,13 @@ def validation_error(_: Request, exc: ValidationException) -> Response:
 def http_error(_: Request, exc: HTTPException) -> Response:
     if isinstance(exc, NotFoundException):
         return problem(404, "Not found", str(exc.detail))
-    return problem(exc.status_code, "Error", str(exc.detail))
+    if isinstance(exc.__cause__, SerializationException):  # the body is not JSON at all
+        return problem(400, "Bad request", f"the body is not valid JSON: {exc.detail}", fields=["body"])
+    try:
+        title = HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        title = "Error"
+    return problem(exc.status_code, title, str(exc.detail))
 
 
 def internal_error(request: Request, exc: Exception) -> Response:

@@ -13,7 +13,7 @@ from litestar.params import Dependency, Parameter
 from ..application import Result
 from ..context import Actor
 from ..domain import kinds
-from ..domain.numbers import AllocateIn
+from ..domain.numbers import AllocateIn, TenantNumberPatch
 from ..errors import DomainError, Forbidden, Invalid
 from ..queries import ANY_TENANT
 from ..runtime import Runtime
@@ -22,11 +22,24 @@ from .auth import require_operator, require_tenant, reveals_secrets
 ActorDep = Annotated[Actor, Dependency(skip_validation=True)]
 Limit = Annotated[int, Parameter(ge=1, le=500, description="page size")]
 Offset = Annotated[int, Parameter(ge=0, description="rows to skip")]
-Search = Annotated[str | None, Parameter(max_length=100, description="text to find in names and numbers")]
-Order = Annotated[str | None, Parameter(max_length=40, description="field to order by, prefix - for descending")]
+# Query text reaches PostgreSQL, which cannot hold NUL: control characters are a 422, not a 500.
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+Search = Annotated[str | None, Parameter(max_length=100, pattern=NO_CONTROL, description="text to find in names and numbers")]
+Order = Annotated[str | None, Parameter(max_length=40, pattern=NO_CONTROL, description="field to order by, prefix - for descending")]
 TENANT_ADMIN_TENANT_FIELDS = {"name", "timezone", "language", "email", "pin", "description"}
 SELF_FIELDS = {"name", "email", "password"}
 from .threads import threaded
+
+
+async def check_body_types(request: Request) -> None:
+    """Litestar converts bodies leniently ("5" -> 5, 0 -> false, 1.0 -> 1); the API takes the JSON
+    types it declares. Checks a handler's struct-typed ``data`` strictly, naming the field."""
+    import msgspec
+
+    param = request.route_handler.parsed_fn_signature.parameters.get("data")
+    struct = getattr(param, "annotation", None)
+    if request.method in ("POST", "PUT", "PATCH") and isinstance(struct, type) and issubclass(struct, msgspec.Struct):
+        kinds.convert(await request.json(), struct)
 
 
 def expected_version(request: Request) -> int | None:
@@ -263,6 +276,14 @@ def tenant_numbers(runtime: Runtime) -> list:
         row = runtime.read.get("number", obj_id, tenant_id)
         return Response(represent(row, actor), headers={"ETag": f'"{row["version"]}"'})
 
+    @patch(f"{base}/{{obj_id:str}}", tags=["numbers"], operation_id="update_tenant_number",
+           summary="Set which extension the number rings (tenant admin); send If-Match: <version>")
+    @threaded
+    def update(request: Request, tenant_id: str, obj_id: str, actor: ActorDep, data: TenantNumberPatch) -> Response:
+        require_tenant(actor, tenant_id, write=True)
+        result = runtime.app.update(actor, "number", tenant_id, obj_id, expected_version(request), body_dict(data))
+        return answer(runtime, result, actor, tenant_id)
+
     @delete(f"{base}/{{obj_id:str}}", tags=["numbers"], operation_id="release_tenant_number", status_code=204,
             summary="Return the number to the platform pool (operator)")
     @threaded
@@ -270,4 +291,4 @@ def tenant_numbers(runtime: Runtime) -> list:
         require_operator(actor)
         return deleted(runtime, runtime.app.release_number(actor, tenant_id, obj_id, expected_version(request)))
 
-    return [list_, allocate, read, release]
+    return [list_, allocate, read, update, release]

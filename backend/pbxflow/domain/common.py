@@ -12,17 +12,19 @@ import msgspec
 
 from ..errors import Invalid
 
+# Patterns are searched (re.search) and Python's $ also matches before a final "\n": the
+# (?!\n) after each $ keeps a trailing newline out of values that reach config files.
 # Printable text without control characters (a newline must never reach a config file).
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]+$(?!\n)")]
 Text = Annotated[str, msgspec.Meta(max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")]
-Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Digits = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[0-9]+$")]
+Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^(?:[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+)?$(?!\n)")]
+Digits = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[0-9]+$(?!\n)")]
 # Phone numbers may be typed with spaces, dashes and brackets; they are stored as +digits.
 E164 = Annotated[str, msgspec.Meta(max_length=24, pattern=r"^\+?[0-9][0-9 ()-]{1,22}[0-9]$")]
-Login = Annotated[str, msgspec.Meta(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")]
+Login = Annotated[str, msgspec.Meta(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$(?!\n)")]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=128)]
-SipSecret = Annotated[str, msgspec.Meta(min_length=12, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-Hostname = Annotated[str, msgspec.Meta(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")]
+SipSecret = Annotated[str, msgspec.Meta(min_length=12, max_length=64, pattern=r"^[A-Za-z0-9_-]+$(?!\n)")]
+Hostname = Annotated[str, msgspec.Meta(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$(?!\n)")]
 Cidr = Annotated[str, msgspec.Meta(max_length=43)]
 Seconds = Annotated[int, msgspec.Meta(ge=5, le=600)]
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]

@@ -6,7 +6,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from . import kinds
-from .common import E164, Text, normalise_e164
+from .common import E164, Digits, Text, normalise_e164
 
 
 
@@ -14,11 +14,20 @@ class NumberIn(msgspec.Struct, forbid_unknown_fields=True):
     number: E164
     description: Text = ""
     trunk_id: str | None = None
+    # Until the number has a routing scheme: the extension it rings (None: every extension).
+    destination: Digits | None = None
 
 
 class NumberPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     description: Text | UnsetType = UNSET
     trunk_id: str | None | UnsetType = UNSET
+    destination: Digits | None | UnsetType = UNSET
+
+
+class TenantNumberPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """What a tenant admin may change on an allocated number."""
+
+    destination: Digits | None | UnsetType = UNSET
 
 
 class AllocateIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -14,7 +14,9 @@ from .common import Email, Name, Text, short_code
 
 Status = Literal["active", "blocked", "financially_blocked"]
 Language = Literal["ru", "en"]
-Pin = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4,8}$")]
+Pin = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4,8}$(?!\n)")]
+# An external billing reference: printable, no line breaks.
+Account = Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$(?!\n)")]
 Limit = Annotated[int, msgspec.Meta(ge=0, le=100000)]
 
 
@@ -40,7 +42,7 @@ class NumberingPlan(msgspec.Struct, forbid_unknown_fields=True):
 class TenantIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Name
     timezone: str = "Europe/Moscow"
-    billing_account: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    billing_account: Account = ""
     language: Language = "ru"
     email: Email = ""
     pin: Pin | None = None
@@ -48,13 +50,13 @@ class TenantIn(msgspec.Struct, forbid_unknown_fields=True):
     description: Text = ""
     limits: Limits = msgspec.field(default_factory=Limits)
     numbering: NumberingPlan = msgspec.field(default_factory=NumberingPlan)
-    code: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9]{2,11}$")] | None = None
+    code: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9]{2,11}$(?!\n)")] | None = None
 
 
 class TenantPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     name: Name | UnsetType = UNSET
     timezone: str | UnsetType = UNSET
-    billing_account: Annotated[str, msgspec.Meta(max_length=64)] | UnsetType = UNSET
+    billing_account: Account | UnsetType = UNSET
     language: Language | UnsetType = UNSET
     email: Email | UnsetType = UNSET
     pin: Pin | None | UnsetType = UNSET

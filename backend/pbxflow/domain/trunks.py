@@ -11,8 +11,8 @@ from . import kinds
 from .common import Hostname, Name, Port
 
 Codec = Literal["alaw", "ulaw", "g722", "opus", "gsm", "g729"]
-SipUser = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._+-]+$")]
-TrunkSecret = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
+SipUser = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._+-]+$(?!\n)")]
+TrunkSecret = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[!-~]+$(?!\n)")]
 
 
 class TrunkIn(msgspec.Struct, forbid_unknown_fields=True):
