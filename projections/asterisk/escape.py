@@ -34,7 +34,9 @@ def value(val: object) -> str:
     text = str(val)
     if _CONTROL.search(text):
         raise UnsafeValue(f"control character in config value {text!r}")
-    return text.replace("\\", "\\\\").replace(";", "\\;").strip()
+    # Asterisk unescapes only "\;" (it drops the one backslash before a ";"); "\\" stays two
+    # characters, so backslashes must not be doubled or the value changes.
+    return text.replace(";", "\\;").strip()
 
 
 def callerid_name(val: object) -> str:

@@ -13,18 +13,12 @@ _SECTION = re.compile(r"^\[([^\]]+)\](?:\(([^)]*)\))?\s*$")
 
 
 def strip_comment(line: str) -> str:
-    out, i = [], 0
-    while i < len(line):
-        ch = line[i]
-        if ch == "\\" and i + 1 < len(line):
-            out.append(line[i:i + 2])
-            i += 2
-            continue
-        if ch == ";":
-            break
-        out.append(ch)
-        i += 1
-    return "".join(out).rstrip()
+    # As Asterisk's config.c: a ";" right after a backslash is a literal (whatever precedes
+    # that backslash); any other ";" starts a comment.
+    for i, ch in enumerate(line):
+        if ch == ";" and (i == 0 or line[i - 1] != "\\"):
+            return line[:i].rstrip()
+    return line.rstrip()
 
 
 def parse(text: str) -> list[tuple[str, str | None, list[tuple[str, str]]]]:
