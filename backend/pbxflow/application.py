@@ -21,6 +21,8 @@ from .domain import numbers as _numbers  # noqa: F401
 from .domain import tenants as _tenants  # noqa: F401
 from .domain import trunks as _trunks  # noqa: F401
 from .domain import users as _users  # noqa: F401
+from .domain import classifiers as _classifiers, ivr as _ivr, schedules as _schedules, voice_messages as _voice_messages  # noqa: F401
+from .domain import groups as _groups, media as _media, pickup as _pickup, voicemail as _voicemail  # noqa: F401
 from .domain.objects import Claim, DirectoryObject
 from .domain.passwords import verify_password
 from .errors import Conflict, Invalid, NotFound, VersionConflict
@@ -35,8 +37,9 @@ class Result:
     tenant_id: str | None
     version: int
     data: dict
-    notification_id: int | None
+    notification_id: int | None  # wait for this one (the command's last event)
     deleted: bool = False
+    position: int | None = None  # the object's own last event: its position in the action history
 
 
 def _check_text(value: Any, path: str = "") -> None:
@@ -54,8 +57,20 @@ def _check_text(value: Any, path: str = "") -> None:
             _check_text(item, f"{path}[{i}]")
 
 
-def _result(obj: DirectoryObject, notification_id: int | None) -> Result:
-    return Result(str(obj.id), obj.kind, obj.tenant_id, obj.version, obj.data, notification_id, obj.deleted)
+def _resubmittable(data: dict) -> dict:
+    """Stored data as a create command takes it (server-assigned fields are regenerated)."""
+    out = dict(data)
+    if "password_hash" in out:
+        out.pop("password_hash")
+        out["password"] = "restored-" + uuid.uuid4().hex  # the old hash cannot be re-entered; a reset is needed
+    if isinstance(out.get("devices"), list):  # devices get new ids and SIP usernames, keep their passwords
+        out["devices"] = [{k: v for k, v in d.items() if k not in ("id", "username")} for d in out["devices"]]
+    return out
+
+
+def _result(obj: DirectoryObject, saved: "tuple[int | None, dict] | None") -> Result:
+    wait_for, positions = saved or (None, {})
+    return Result(str(obj.id), obj.kind, obj.tenant_id, obj.version, obj.data, wait_for, obj.deleted, positions.get(obj.id))
 
 
 class ConfigApplication(Application[uuid.UUID]):
@@ -111,7 +126,7 @@ class ConfigApplication(Application[uuid.UUID]):
         merged = {**obj.data, **patch}
         doc = kind.normalise(merged, tenant=tenant, current=obj.data)
         _check_text(doc)
-        self._check_references(kind, obj.tenant_id, doc)
+        self._check_references(kind, obj.tenant_id, doc, current=obj.data)
         claims = self._claim(kind, obj.tenant_id, str(obj.id), old=kind.claims(obj.tenant_id, obj.data), new=kind.claims(obj.tenant_id, doc))
         if not obj.change(doc, actor.meta(obj.tenant_id), action=action):
             return _result(obj, None)
@@ -144,8 +159,67 @@ class ConfigApplication(Application[uuid.UUID]):
     def release_number(self, actor: Actor, tenant_id: str, obj_id: str, expected_version: int | None) -> Result:
         obj = self.load("number", obj_id, tenant_id)
         self._check_version(obj, expected_version)
-        obj.change(obj.data, actor.meta(tenant_id), action="release", tenant_id=None)
+        # The tenant's routing choice stays with the tenant: the next holder starts from "ring everyone".
+        obj.change({**obj.data, "destination": None}, actor.meta(tenant_id), action="release", tenant_id=None)
         return _result(obj, self._save(obj))
+
+    # --- reverting (F-AUD-3) ------------------------------------------------------
+
+    def revert_diff(self, actor: Actor, obj_id: str, diff: dict) -> Result:
+        """Put back the old values of one recorded change; refused when later changes touched them."""
+        obj = self._load_any(obj_id)
+        kind = kinds.get(obj.kind)
+        current = {**obj.data, "tenant_id": obj.tenant_id}
+        conflicts = sorted(k for k, (_old, new) in diff.items() if current.get(k) != new)
+        if conflicts:
+            raise Conflict(f"later changes touched {', '.join(conflicts)}; revert those first or edit by hand",
+                           fields=conflicts)
+        doc = dict(obj.data)
+        for key, (old, _new) in diff.items():
+            if key == "tenant_id":
+                continue
+            if old is None:
+                doc.pop(key, None)
+            else:
+                doc[key] = old
+        move = diff["tenant_id"][0] if "tenant_id" in diff else ...
+        tenant_id = obj.tenant_id if move is ... else move
+        tenant = self._tenant_for(kind, tenant_id, doc)
+        doc = kind.normalise(doc, tenant=tenant, current=obj.data)
+        self._check_references(kind, tenant_id, doc)
+        claims = self._claim(kind, tenant_id, str(obj.id), old=kind.claims(obj.tenant_id, obj.data), new=kind.claims(tenant_id, doc))
+        obj.change(doc, actor.meta(tenant_id or obj.tenant_id), action="revert", tenant_id=move)
+        return _result(obj, self._save(obj, *claims))
+
+    def revert_create(self, actor: Actor, obj_id: str, version: int) -> Result:
+        obj = self._load_any(obj_id)
+        if obj.version != version:
+            raise Conflict(f"the object changed {obj.version - version} times since it was created; revert those changes first")
+        return self.delete(actor, obj.kind, None, obj_id, version)
+
+    def restore(self, actor: Actor, old: DirectoryObject) -> Result:
+        """Make an object look as ``old`` does: a change, or a re-creation under a new id if deleted."""
+        try:
+            obj = self._load_any(str(old.id))
+        except NotFound:
+            return self.create(actor, old.kind, old.tenant_id, _resubmittable(old.data))
+        kind = kinds.get(obj.kind)
+        tenant = self._tenant_for(kind, obj.tenant_id, old.data)
+        doc = kind.normalise({**old.data}, tenant=tenant, current=obj.data)
+        self._check_references(kind, obj.tenant_id, doc)
+        claims = self._claim(kind, obj.tenant_id, str(obj.id), old=kind.claims(obj.tenant_id, obj.data), new=kind.claims(obj.tenant_id, doc))
+        if not obj.change(doc, actor.meta(obj.tenant_id), action="restore"):
+            return _result(obj, None)
+        return _result(obj, self._save(obj, *claims))
+
+    def _load_any(self, obj_id: str) -> DirectoryObject:
+        try:
+            obj = self.repository.get(uuid.UUID(str(obj_id)))
+        except (AggregateNotFoundError, ValueError):
+            raise NotFound(f"no object with id {obj_id}") from None
+        if not isinstance(obj, DirectoryObject) or obj.deleted:
+            raise NotFound(f"object {obj_id} no longer exists")
+        return obj
 
     def authenticate(self, login: str, password: str, meta: dict) -> Result | None:
         """Check a login; successful and failed attempts on known logins are recorded."""
@@ -189,8 +263,13 @@ class ConfigApplication(Application[uuid.UUID]):
         if expected is not None and expected != obj.version:
             raise VersionConflict(expected, obj.version)
 
-    def _check_references(self, kind: kinds.Kind, tenant_id: str | None, doc: dict) -> None:
+    def _check_references(self, kind: kinds.Kind, tenant_id: str | None, doc: dict, current: dict | None = None) -> None:
+        # References the object already had are not checked again: once their target is
+        # deleted they would otherwise block every later edit of the object.
+        kept = set(kind.references(current).values()) if current is not None else set()
         for field, (ref_kind, ref_id) in kind.references(doc).items():
+            if (ref_kind, ref_id) in kept:
+                continue
             try:
                 self.load(ref_kind, ref_id, tenant_id)
             except NotFound:
@@ -221,9 +300,14 @@ class ConfigApplication(Application[uuid.UUID]):
                     changed.append(claim)
         return changed
 
-    def _save(self, *aggregates: Any) -> int | None:
+    def _save(self, *aggregates: Any) -> tuple[int | None, dict]:
+        """Save atomically; returns the last notification id and each aggregate's last one."""
         try:
             recordings = self.save(*aggregates)
         except IntegrityError:
             raise Conflict("the object or one of its unique keys was changed concurrently; reload and retry") from None
-        return max((r.notification.id for r in recordings if r.notification.id is not None), default=None)
+        positions: dict = {}
+        for r in recordings:
+            if r.notification.id is not None:
+                positions[r.domain_event.originator_id] = max(positions.get(r.domain_event.originator_id, 0), r.notification.id)
+        return max(positions.values(), default=None), positions

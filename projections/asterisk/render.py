@@ -7,6 +7,7 @@ time or randomness.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,15 @@ import jinja2
 from . import escape
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "asterisk" / "templates"
+# Where Asterisk sees $PBXFLOW_DATA_DIR/asterisk/media (the generated-config directory is
+# mounted at /etc/asterisk/pbxflow): converted media are <this>/<tenant code>/<media id>.wav.
+ASTERISK_MEDIA_DIR = "/etc/asterisk/pbxflow/media"
+DEFAULT_PICKUP_CODE = "*8"
+RESERVED_CODES = ("*97", "*98")  # check own / any voicemail box
+# Our strategy names -> app_queue's (the same table as pbxflow.domain.groups.STRATEGIES).
+QUEUE_STRATEGIES = {"ring_all": "ringall", "round_robin_memory": "rrmemory", "linear": "linear",
+                    "random": "random", "least_recent": "leastrecent", "fewest_calls": "fewestcalls"}
+VIP_PRIORITY = 10
 
 
 @dataclass(frozen=True)
@@ -24,6 +34,14 @@ class TenantConfig:
     name: str
     extensions: list[dict] = field(default_factory=list)
     numbers: list[dict] = field(default_factory=list)
+    # Call-handling components (each document carries its object "id").
+    groups: list[dict] = field(default_factory=list)
+    pickup_groups: list[dict] = field(default_factory=list)
+    voicemail_boxes: list[dict] = field(default_factory=list)
+    media: list[dict] = field(default_factory=list)
+    classifiers: list[dict] = field(default_factory=list)  # VIP lists of groups
+    voice_messages: list[dict] = field(default_factory=list)  # group greetings
+    pickup_code: str = DEFAULT_PICKUP_CODE
 
 
 @dataclass(frozen=True)
@@ -44,7 +62,7 @@ def _env() -> jinja2.Environment:
     )
     env.filters.update(
         ident=escape.ident, value=escape.value, cid=escape.callerid_name,
-        comment=escape.comment, digits=escape.digits,
+        comment=escape.comment, digits=escape.digits, vmname=lambda v: _vm_name(v),
     )
     # Anything printed without an explicit filter is still checked for control characters.
     env.finalize = lambda v: escape.value(v) if isinstance(v, str) and escape._CONTROL.search(v) else v
@@ -89,7 +107,7 @@ def dial_legs(code: str, ext: dict) -> list[tuple[str, int]]:
     return out
 
 
-def _ext_view(code: str, ext: dict) -> dict:
+def _ext_view(code: str, ext: dict, vmbox: str | None = None) -> dict:
     legs = dial_legs(code, ext)
     return {
         "number": escape.ident(ext["number"]),
@@ -97,32 +115,217 @@ def _ext_view(code: str, ext: dict) -> dict:
         "strategy": ext.get("ring_strategy", "parallel"),
         "legs": legs,
         "ring": max((ring for _, ring in legs), default=20),
+        "vmbox": vmbox,  # unanswered, busy and unreachable calls go to this mailbox
     }
+
+
+# --- call-handling components (groups, pickup, voicemail, media) -------------------------
+
+
+def voicemail_context(code: str) -> str:
+    return f"t-{escape.ident(code)}"
+
+
+def media_path(code: str, media_id: str) -> str:
+    """How Asterisk names a converted media file (no extension: it picks the format)."""
+    return f"{ASTERISK_MEDIA_DIR}/{escape.ident(code)}/{escape.ident(media_id)}"
+
+
+def moh_class(code: str, name: str) -> str:
+    return escape.ident(f"t-{escape.ident(code)}-{name}")
+
+
+def pickup_group_name(code: str, obj_id: str) -> str:
+    return escape.ident(f"t-{escape.ident(code)}-pg-{obj_id.replace('-', '')[:8]}")
+
+
+def _vm_name(val: object) -> str:
+    """A box owner's name in ``mailbox => pin,name``: no field or option separators."""
+    text = re.sub(r"[,|;=\\\[\]\x00-\x1f\x7f]", " ", str(val))
+    return re.sub(r"\s+", " ", text).strip()[:80]
+
+
+def _vip_patterns(classifier: dict) -> list[str]:
+    """Caller numbers of a classifier as dialplan extensions (with and without a leading +)."""
+    out: set[str] = set()
+    for entry in classifier.get("entries") or ():
+        number = str(entry.get("number", ""))
+        if not re.fullmatch(r"\+?[0-9]{1,20}\*?", number):
+            continue
+        key = number.lstrip("+")
+        if key.endswith("*"):
+            out.update((f"_{key[:-1]}!", f"_+{key[:-1]}!"))
+        else:
+            out.update((key, f"+{key}"))
+    return sorted(out)
+
+
+@dataclass(frozen=True)
+class _Components:
+    """What the component objects of a tenant mean for its config (all lookups by id)."""
+
+    code: str
+    boxes: list[dict]
+    box_of: dict[tuple[str, str], dict]
+    pickup_of: dict[str, str]  # extension id -> named group
+    moh: dict[str, list[str]]  # class -> media paths
+    media: dict[str, dict]
+
+    @classmethod
+    def of(cls, t: TenantConfig, code: str) -> "_Components":
+        boxes = sorted((b for b in t.voicemail_boxes if b.get("enabled", True)), key=lambda b: b["mailbox"])
+        box_of = {(b["owner_type"], b["owner_id"]): b for b in boxes}
+        pickup_of: dict[str, str] = {}
+        for pg in sorted(t.pickup_groups, key=lambda g: g["id"]):
+            for ext_id in pg.get("members", []):
+                pickup_of.setdefault(ext_id, pickup_group_name(code, pg["id"]))
+        media = {m["id"]: m for m in t.media}
+        moh: dict[str, list[str]] = {}
+        for m in sorted(t.media, key=lambda m: (m.get("name", ""), m["id"])):
+            if m.get("moh_class"):
+                moh.setdefault(moh_class(code, m["moh_class"]), []).append(media_path(code, m["id"]))
+        return cls(code, boxes, box_of, pickup_of, dict(sorted(moh.items())), media)
+
+    def ext_box(self, ext: dict) -> dict | None:
+        """The box of an extension: its own, else its owner user's."""
+        box = self.box_of.get(("extension", ext.get("id", "")))
+        if box is None and ext.get("owner_user_id"):
+            box = self.box_of.get(("user", ext["owner_user_id"]))
+        return box
+
+    @property
+    def default_moh(self) -> str | None:
+        name = moh_class(self.code, "default")
+        return name if name in self.moh else None
+
+
+def endpoint_extras(t: TenantConfig, ext: dict) -> dict[str, str]:
+    """Settings the components add to each SIP endpoint of an extension (also for PJSIP realtime)."""
+    code = escape.ident(t.code)
+    comp = _Components.of(t, code)
+    return _endpoint_extras(comp, ext)
+
+
+def _endpoint_extras(comp: _Components, ext: dict) -> dict[str, str]:
+    out: dict[str, str] = {}
+    group = comp.pickup_of.get(ext.get("id", ""))
+    if group:
+        out["named_call_group"] = out["named_pickup_group"] = group
+    box = comp.ext_box(ext)
+    if box:
+        out["vmbox"] = escape.digits(box["mailbox"])  # set_var PBXFLOW_VMBOX: *97 opens the own box
+    if comp.default_moh:
+        out["moh_suggest"] = comp.default_moh
+    return out
+
+
+def _greeting(t: TenantConfig, comp: _Components, g: dict) -> tuple[list[str], int]:
+    """Files to play before queueing, and the pause between repetitions."""
+    if g.get("greeting_media_id") in comp.media:
+        return [media_path(comp.code, g["greeting_media_id"])], 0
+    msg = next((m for m in t.voice_messages if m.get("id") == g.get("greeting_message_id")), None)
+    if msg and msg.get("media_id") in comp.media:
+        return [media_path(comp.code, msg["media_id"])] * int(msg.get("repeat", 1)), int(msg.get("pause_seconds", 0))
+    return [], 0
+
+
+def _group_views(t: TenantConfig, comp: _Components, exts_by_id: dict[str, dict]) -> tuple[list[dict], dict[str, list[str]]]:
+    code = comp.code
+    classifiers = {c["id"]: c for c in t.classifiers}
+    vip_contexts: dict[str, list[str]] = {}
+    views = []
+    for g in sorted(t.groups, key=lambda g: g["number"]):
+        members = []
+        for m in g.get("members", []):
+            ext = exts_by_id.get(m["extension_id"])
+            if ext is None:
+                continue  # deleted since: nobody to ring
+            devices = [d for d in _sip_devices(ext) if d.get("enabled", True)]
+            for i, dev in enumerate(devices):
+                name = escape.ident(ext["number"]) + (f"/{i + 1}" if i else "")
+                members.append((f"PJSIP/{escape.ident(dev['username'])}", int(m.get("priority", 1)) - 1, name))
+        vip = None
+        if g.get("vip_classifier_id") in classifiers:
+            vip = tenant_context(code, f"vip-{g['vip_classifier_id'].replace('-', '')[:8]}")
+            vip_contexts[vip] = _vip_patterns(classifiers[g["vip_classifier_id"]])
+        greeting, pause = _greeting(t, comp, g)
+        moh = moh_class(code, g["moh_class"]) if g.get("moh_class") else None
+        moh = moh if moh in comp.moh else comp.default_moh
+        answer = bool(greeting or g.get("moh_class") or g.get("announce_position") or g.get("announce_holdtime"))
+        box = comp.box_of.get(("group", g.get("id", ""))) if g.get("voicemail") else None
+        views.append({
+            "number": escape.ident(g["number"]),
+            "name": g.get("name", ""),
+            "queue": escape.ident(f"t-{code}-q{g['number']}"),
+            "strategy": QUEUE_STRATEGIES[g.get("strategy", "ring_all")],
+            "ring_time": int(g.get("ring_time", 20)),
+            "wrapup": int(g.get("wrapup", 0)),
+            "max_len": int(g.get("max_len", 0)),
+            "max_wait": int(g.get("max_wait", 0)),
+            "members": members,
+            "moh": moh,
+            "answer": answer,
+            # Not answered: the caller hears ringing (r); answered: music on hold.
+            "options": "" if answer else "r",
+            "greeting": greeting,
+            "pause": pause,
+            "announce_position": bool(g.get("announce_position")),
+            "announce_holdtime": bool(g.get("announce_holdtime")),
+            "vip": vip,
+            "vmbox": escape.digits(box["mailbox"]) if box else None,
+        })
+    for patterns in vip_contexts.values():
+        for p in patterns:
+            if not re.fullmatch(r"_?\+?[0-9]+!?", p):
+                raise escape.UnsafeValue(f"not a caller number pattern: {p!r}")
+    return views, dict(sorted(vip_contexts.items()))
+
+
+def _pickup_code(t: TenantConfig) -> str:
+    code = t.pickup_code or DEFAULT_PICKUP_CODE
+    if not re.fullmatch(r"[0-9*#]{1,8}", code) or code.isdigit() or code in RESERVED_CODES:
+        raise escape.UnsafeValue(f"not a pickup code: {code!r}")
+    return code
 
 
 def render_tenant(t: TenantConfig) -> dict[str, str]:
     code = escape.ident(t.code)
+    comp = _Components.of(t, code)
     exts = sorted(t.extensions, key=lambda e: e["number"])
+    exts_by_id = {e["id"]: e for e in exts if e.get("id")}
     endpoints = []
     for ext in exts:
+        extras = _endpoint_extras(comp, ext)
         for dev in _sip_devices(ext):
             if not dev.get("enabled", True):
                 continue
-            endpoints.append({"ext": ext, "dev": dev})
+            endpoints.append({"ext": ext, "dev": dev, **extras})
+    groups, vip_contexts = _group_views(t, comp, exts_by_id)
     numbers = sorted(t.numbers, key=lambda n: n["number"])
+    destinations = {e["number"] for e in exts} | {g["number"] for g in groups}
+    ext_views = []
+    for e in exts:
+        box = comp.ext_box(e) if e.get("voicemail") else None
+        ext_views.append(_ext_view(code, e, escape.digits(box["mailbox"]) if box else None))
     ctx = {
         "tenant": t, "code": code, "endpoints": endpoints,
-        "extensions": [_ext_view(code, e) for e in exts],
-        # A destination that is not (or no longer) an extension falls back to ringing everyone.
+        "extensions": ext_views,
+        # A destination that is not (or no longer) an extension or group falls back to ringing everyone.
         "numbers": [{"digits": escape.digits(n["number"].lstrip("+")),
-                     "destination": n.get("destination") if n.get("destination") in {e["number"] for e in exts} else None}
+                     "destination": n.get("destination") if n.get("destination") in destinations else None}
                     for n in numbers],
         "all_targets": [tgt for e in exts for tgt in dial_targets(code, e)][:30],
         "ctx": lambda part: tenant_context(code, part),
+        "groups": groups, "vip_contexts": vip_contexts,
+        "vm_context": voicemail_context(code), "boxes": comp.boxes,
+        "pickup_code": _pickup_code(t), "moh": comp.moh, "vip_priority": VIP_PRIORITY,
     }
     return {
         f"pjsip_t_{code}.conf": _ENV.get_template("pjsip_tenant.conf.j2").render(ctx),
         f"extensions_t_{code}.conf": _ENV.get_template("extensions_tenant.conf.j2").render(ctx),
+        f"queues_t_{code}.conf": _ENV.get_template("queues_tenant.conf.j2").render(ctx),
+        f"voicemail_t_{code}.conf": _ENV.get_template("voicemail_tenant.conf.j2").render(ctx),
+        f"musiconhold_t_{code}.conf": _ENV.get_template("musiconhold_tenant.conf.j2").render(ctx),
     }
 
 

@@ -6,7 +6,10 @@ from uuid import UUID
 
 from psycopg.rows import dict_row
 
-from .render import PlatformConfig, TenantConfig
+from .render import DEFAULT_PICKUP_CODE, PlatformConfig, TenantConfig
+
+# The kinds a tenant's Asterisk config is rendered from.
+TENANT_KINDS = ("extension", "number", "group", "pickup_group", "voicemail_box", "media", "classifier", "voice_message")
 
 
 def _rows(conn, query: str, params=()) -> list[dict]:
@@ -25,13 +28,25 @@ def load_tenant(conn, tenant_id: str) -> TenantConfig | None:
     if not rows:
         return None
     tenant = rows[0]["data"]
-    objs = _rows(conn, "SELECT kind, data FROM rm_objects WHERE tenant_id = %s AND kind IN ('extension', 'number')", (UUID(tenant_id),))
+    objs = _rows(conn, "SELECT id, kind, data FROM rm_objects WHERE tenant_id = %s AND kind = ANY(%s)",
+                 (UUID(tenant_id), list(TENANT_KINDS)))
+
+    def of(kind: str) -> list[dict]:
+        return [{**o["data"], "id": str(o["id"])} for o in objs if o["kind"] == kind]
+
     return TenantConfig(
         id=tenant_id,
         code=tenant["code"],
         name=tenant.get("name", ""),
-        extensions=[o["data"] for o in objs if o["kind"] == "extension"],
+        extensions=of("extension"),
         numbers=[o["data"] for o in objs if o["kind"] == "number"],
+        groups=of("group"),
+        pickup_groups=of("pickup_group"),
+        voicemail_boxes=of("voicemail_box"),
+        media=of("media"),
+        classifiers=of("classifier"),
+        voice_messages=of("voice_message"),
+        pickup_code=tenant.get("pickup_code") or DEFAULT_PICKUP_CODE,
     )
 
 

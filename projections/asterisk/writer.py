@@ -6,7 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
-MODULE_OF_PREFIX = {"pjsip_": "res_pjsip.so", "extensions_": "dialplan"}
+MODULE_OF_PREFIX = {"pjsip_": "res_pjsip.so", "extensions_": "dialplan", "queues_": "app_queue.so",
+                    "voicemail_": "app_voicemail.so", "musiconhold_": "res_musiconhold.so"}
 
 
 def module_for(filename: str) -> str:
@@ -50,4 +51,4 @@ def write_files(directory: Path, files: dict[str, str], *, remove: list[str] = (
 
 
 def tenant_files(code: str) -> list[str]:
-    return [f"pjsip_t_{code}.conf", f"extensions_t_{code}.conf"]
+    return [f"{prefix}t_{code}.conf" for prefix in MODULE_OF_PREFIX]

@@ -15,16 +15,25 @@ from ..domain import kinds
 from ..runtime import Runtime
 from . import problems
 from .audit import make_audit_handlers
+from .history import make_history_handlers
+from .components import make_component_handlers
+from .media import make_handlers as make_media_handlers
 from .auth import RateLimiter, make_auth_handlers, resolve_actor
 from .resources import check_body_types, platform_collection, tenant_collection, tenant_numbers, tenant_resource
 
-TENANT_KINDS = ("user", "extension")
+TENANT_KINDS = ("user", "extension", "schedule", "classifier", "ivr_menu", "voice_message", "group", "pickup_group", "voicemail_box")
 from .threads import threaded
 
 
 def create_app(runtime: Runtime, static_dir: Path | None = None) -> Litestar:
+    async def session_guard(connection, handler) -> None:
+        """Authenticate before litestar reads parameters and body: without a session every
+        protected route answers 401, never a 400/422 about input (guards run first)."""
+        if "actor" in handler.parsed_fn_signature.parameters:
+            connection.state["actor"] = await threaded(resolve_actor)(connection, runtime)
+
     async def actor_dependency(request: Request) -> Actor:
-        actor = await threaded(resolve_actor)(request, runtime)
+        actor = request.state.get("actor") or await threaded(resolve_actor)(request, runtime)
         await check_body_types(request)  # after authentication: a stranger learns nothing from a 422
         return actor
 
@@ -53,6 +62,9 @@ def create_app(runtime: Runtime, static_dir: Path | None = None) -> Litestar:
     handlers = [health, asterisk_status, *make_auth_handlers(runtime, RateLimiter()), *make_audit_handlers(runtime)]
     handlers += tenant_resource(runtime)
     handlers += tenant_numbers(runtime)
+    handlers += make_history_handlers(runtime)
+    handlers += make_component_handlers(runtime)
+    handlers += make_media_handlers(runtime)  # media upload/audio, voicemail messages
     for name in TENANT_KINDS:
         handlers += tenant_collection(runtime, kinds.get(name))
     handlers += platform_collection(runtime, kinds.get("number"), "/api/numbers")
@@ -64,6 +76,7 @@ def create_app(runtime: Runtime, static_dir: Path | None = None) -> Litestar:
     return Litestar(
         route_handlers=handlers,
         dependencies={"actor": Provide(actor_dependency)},
+        guards=[session_guard],
         exception_handlers=problems.HANDLERS,
         openapi_config=OpenAPIConfig(
             title="pbxflow", version="0.1.0", path="/api/schema",

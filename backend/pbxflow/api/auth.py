@@ -102,6 +102,10 @@ def make_auth_handlers(runtime: Runtime, limiter: RateLimiter):
         result = runtime.app.authenticate(data.login, data.password, meta)
         if result is None:
             limiter.fail(key)
+            try:  # read-your-writes for the recorded login_failed, as for every other command
+                runtime.catch_up(timeout=5.0)
+            except TimeoutError:
+                pass
             raise Unauthorized("wrong login or password")
         limiter.clear(key)
         runtime.wait(result.notification_id)

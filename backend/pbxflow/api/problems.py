@@ -14,6 +14,7 @@ from ..errors import DomainError
 log = logging.getLogger(__name__)
 MEDIA = "application/problem+json"
 _UNKNOWN = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
+_MISSING_PARAM = re.compile(r"Missing required \w+ parameter '([^']+)'")
 
 
 def problem(status: int, title: str, detail: str, **extra) -> Response:
@@ -54,7 +55,11 @@ def validation_error(request: Request, exc: ValidationException) -> Response:
             message = "a JSON object is required"
         field = _public_name(request, field) if field else "body"
         errors.append({"field": field, "message": message, "source": item.get("source")})
-    if not errors:  # malformed JSON and the like
+    if not errors:
+        missing = _MISSING_PARAM.match(str(exc.detail))
+        if missing:  # a required query parameter or header was not sent
+            return problem(422, "Invalid input", str(exc.detail), fields=[missing.group(1)],
+                           errors=[{"field": missing.group(1), "message": "required", "source": missing.group(0).split()[2]}])
         return problem(400, "Bad request", str(exc.detail))
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "Invalid input", detail, fields=[e["field"] for e in errors], errors=errors)

@@ -21,7 +21,7 @@ from .auth import require_operator, require_tenant, reveals_secrets
 
 ActorDep = Annotated[Actor, Dependency(skip_validation=True)]
 Limit = Annotated[int, Parameter(ge=1, le=500, description="page size")]
-Offset = Annotated[int, Parameter(ge=0, description="rows to skip")]
+Offset = Annotated[int, Parameter(ge=0, le=1_000_000_000, description="rows to skip")]  # PostgreSQL OFFSET is a bigint
 # Query text reaches PostgreSQL, which cannot hold NUL: control characters are a 422, not a 500.
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 Search = Annotated[str | None, Parameter(max_length=100, pattern=NO_CONTROL, description="text to find in names and numbers")]

@@ -95,5 +95,9 @@ class TenantKind(kinds.Kind):
     def claims(self, tenant_id, data):
         return [kinds.Claimed(f"tenant-code:{data['code']}", "code", f"tenant code {data['code']}")]
 
+    def public(self, data, *, reveal_secrets):
+        # The PIN is a secret (masked in the history too): only admins see it.
+        return dict(data) if reveal_secrets else {k: v for k, v in data.items() if k != "pin"}
+
 
 TENANT = kinds.register(TenantKind())

@@ -64,7 +64,8 @@ class UserKind(kinds.Kind):
         if password:
             doc["password_hash"] = hash_password(password)
         elif current is not None:
-            doc["password_hash"] = current.get("password_hash")
+            # Keep the stored hash (a revert or restore may bring back an older one).
+            doc["password_hash"] = doc.get("password_hash") or current.get("password_hash")
         doc["login"] = doc["login"].lower()
         return doc
 
