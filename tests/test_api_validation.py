@@ -57,6 +57,7 @@ class World:
         self.ids: dict[str, str] = {}
         self.tokens: dict[str, str] = {}
         self.data: dict[str, dict] = {}
+        self.positions: dict[str, int] = {}  # where objects were created in the action history
 
     def request(self, method: str, path: str, *, who: str = "operator", body: Any = NO_BODY, raw: bytes | None = None,
                 headers: dict | None = None, params: dict | None = None):
@@ -121,7 +122,6 @@ def build_world(client, runtime) -> World:
     for key, name in (("trunk", "Main"), ("trunk2", "Backup")):
         w.ids[key] = w.ok("POST", TRUNKS, {"name": name, "host": f"{name.lower()}.example.net", "username": "u1", "password": "secret-1"})["id"]
     w.ids["op2"] = w.ok("POST", OPERATORS, {"login": "op2", "name": "Second operator", "password": "operator-pass-2", "role": "operator"})["id"]
-    w.positions = {}  # where each was created in the action history
     for key in ("ext_a", "ext_b"):
         entries = w.request("GET", AUDIT, params={"object_id": w.ids[key], "action": "create"}).json()["items"]
         w.positions[key] = entries[0]["position"]
