@@ -29,6 +29,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
+import psycopg
 import pytest
 from eventsourcing.persistence import Tracking
 from hypothesis import HealthCheck, settings
@@ -41,6 +42,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from conftest import drop_database, make_database
@@ -189,6 +191,10 @@ class DirectoryMachine(RuleBasedStateMachine):
         super().__init__()
         self.server = server
         self.db = make_database(server)
+        with psycopg.connect(server.conninfo(self.db.dbname), autocommit=True) as conn:
+            # Commits need not wait for the disk here (nothing in this test survives a machine crash):
+            # the per-step replays commit once per event.
+            conn.execute(sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(self.db.dbname)))
         self.rt = Runtime(self.db)
         self.app = self.rt.app
         self.objects: dict[str, Obj] = {}  # live objects by id
