@@ -15,6 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
+from eventsourcing.utils import get_topic
 from psycopg.sql import SQL, Identifier
 
 from pbxflow.domain import kinds
@@ -180,6 +181,10 @@ class DirectoryView(SignallingTrackingRecorder):
 
 class DirectoryProjection(Projection[DirectoryView]):
     name = "directory"
+    # Only object events: claim events change no row, and skipping them saves a
+    # transaction per claim (an extension command stores one object event and 2+ claims).
+    topics = tuple(get_topic(c) for c in (DirectoryObject.Created, DirectoryObject.Changed,
+                                          DirectoryObject.Noted, DirectoryObject.Deleted))
 
     @singledispatchmethod
     def process_event(self, domain_event: DomainEventProtocol, tracking: Tracking) -> None:

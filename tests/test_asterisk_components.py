@@ -268,8 +268,8 @@ def test_pickup_works_inside_the_group_and_never_across_tenants(runtime, asteris
 
 # --- voicemail ---------------------------------------------------------------------------
 
-# A caller that talks: after the 200 it sends 7 s of G.711 audio (SIPp's sample capture) twice
-# and hangs up, so that Asterisk records a message after its greeting.
+# A caller that talks: after the 200 it streams @AUDIO@ (raw A-law, made with FFmpeg) for @TALK_MS@ ms
+# and hangs up, so that Asterisk records a message after its greeting (the greeting takes ~12 s).
 UAC_TALK = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <scenario name="pbxflow test: call, talk, hang up">
@@ -346,10 +346,8 @@ UAC_TALK = """<?xml version="1.0" encoding="ISO-8859-1" ?>
       CSeq: 2 ACK
       Content-Length: 0
   ]]></send>
-  <nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap" /></action></nop>
-  <pause milliseconds="7100" />
-  <nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap" /></action></nop>
-  <pause milliseconds="7300" />
+  <nop><action><exec rtp_stream="@AUDIO@,1,8" /></action></nop>
+  <pause milliseconds="@TALK_MS@" />
   <send retrans="500"><![CDATA[
       BYE [next_url] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];rport;branch=[branch]
@@ -385,8 +383,11 @@ def test_unanswered_call_lands_in_voicemail_listed_and_emailed(runtime, client, 
     ports = allocate()
     register(asterisk, phones, callee, ports)
     ringer = phones.uas("uas_noanswer.xml", ports)
+    audio = tmp_path / "talk.alaw"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=500:duration=22",
+                    "-ac", "1", "-ar", "8000", "-f", "alaw", str(audio)], check=True, timeout=60)
     scenario = tmp_path / "uac_talk.xml"
-    scenario.write_text(UAC_TALK)
+    scenario.write_text(UAC_TALK.replace("@AUDIO@", str(audio)).replace("@TALK_MS@", "20000"))
     talk = phones.run(str(scenario), allocate(), service="202", auth=(caller.username, caller.password), timeout=40,
                       caller=caller.username)
     assert talk.rc == OK, talk.describe()
@@ -394,7 +395,7 @@ def test_unanswered_call_lands_in_voicemail_listed_and_emailed(runtime, client, 
     assert rung.rc == OK and rung.received("CANCEL"), rung.describe()  # rang 5 s, then voicemail
 
     [msg] = wait_for(lambda: list_messages(spool, code, "202"), 15, 0.2, "the message in the spool")
-    assert msg.folder == "INBOX" and msg.caller_number == "201" and msg.duration >= 1 and msg.audio is not None
+    assert msg.folder == "INBOX" and msg.caller_number == "201" and msg.duration >= 3 and msg.audio is not None
 
     # Through the API: listed with the caller, and downloadable.
     listed = client.get(f"/api/tenants/{t.id}/voicemail-boxes/{box.id}/messages").json()

@@ -20,7 +20,7 @@ import pytest
 from conftest import login
 from smtp_sink import SmtpSink
 
-from pbxflow.voicemail_spool import SmtpSettings, VoicemailNotifier, list_messages
+from pbxflow.voicemail_spool import SmtpSettings, VoicemailNotifier
 from projections.asterisk.applier import ConfigApplier
 from projections.asterisk.parse import parse
 
@@ -431,3 +431,48 @@ def test_components_render_into_the_tenant_config(client, runtime, data_dir, tmp
     assert vm == [(f"t-{code}", vm[0][1], [("201", "1234,Ann x"), ("500", "5678,Sales box")])]
     moh_conf = {name: dict(items) for name, _, items in parse((out / f"musiconhold_t_{code}.conf").read_text())}
     assert moh_conf == {f"t-{code}-default": {"mode": "playlist", "entry": f"/etc/asterisk/pbxflow/media/{code}/{moh['id']}"}}
+
+
+def test_tenant_pickup_code_reaches_the_dialplan():
+    from pbxflow.domain.pickup import check_pickup_code
+    from pbxflow.errors import Invalid
+    from projections.asterisk.escape import UnsafeValue
+    from projections.asterisk.render import TenantConfig, render_tenant
+
+    # Set on the tenant (pickup_code), e.g. the operator-class seed's 888#; default *8.
+    for code, expected in (("888#", "888#"), ("*8", "*8"), ("", "*8"), ("500", "*8"), ("*97", "*8")):
+        text = render_tenant(TenantConfig("x", "abc123", "T", pickup_code=code))["extensions_t_abc123.conf"]
+        assert f"exten => {expected},1,NoOp(pbxflow pickup)" in text, code
+        contexts = {name: items for name, _, items in parse(text)}
+        assert ("include", "t-abc123-features") in contexts["t-abc123-internal"]
+    with pytest.raises(UnsafeValue):
+        render_tenant(TenantConfig("x", "abc123", "T", pickup_code="*8,1,Dial(x)"))
+    assert check_pickup_code("pickup_code", "888#") == "888#"
+    for bad in ("500", "*97", "*8x", "", "*********"):
+        with pytest.raises(Invalid):
+            check_pickup_code("pickup_code", bad)
+
+
+@pytest.mark.parametrize("name", ['Evil; [x] "q" \\ name', "a,b|c=d=>e", "[t-abc123-ext]", "=> 999 => 1234"])
+def test_crafted_component_names_do_not_change_the_config_structure(name):
+    from projections.asterisk.parse import structure
+    from projections.asterisk.render import TenantConfig, render_tenant
+
+    ext_id, group_id = str(uuid.uuid4()), str(uuid.uuid4())
+
+    def tenant(label: str) -> TenantConfig:
+        ext = {"id": ext_id, "number": "201", "name": label, "voicemail": True,
+               "devices": [{"id": "d", "type": "sip", "username": "abc123-201-abcd", "password": "pw", "ring_time": 20, "forward": {"mode": "none"}}]}
+        return TenantConfig("x", "abc123", label, [ext], [],
+                            groups=[{"id": group_id, "name": label, "number": "500", "members": [{"extension_id": ext_id, "priority": 1}], "voicemail": True}],
+                            pickup_groups=[{"id": str(uuid.uuid4()), "name": label, "members": [ext_id]}],
+                            voicemail_boxes=[{"id": "b1", "name": label, "mailbox": "201", "pin": "1234", "owner_type": "extension", "owner_id": ext_id},
+                                             {"id": "b2", "name": label, "mailbox": "500", "pin": "4321", "owner_type": "group", "owner_id": group_id}],
+                            media=[{"id": str(uuid.uuid4()), "name": label, "moh_class": "default"}])
+
+    plain, crafted = render_tenant(tenant("Plain")), render_tenant(tenant(name))
+    assert set(plain) == {f"{p}_t_abc123.conf" for p in ("pjsip", "extensions", "queues", "voicemail", "musiconhold")}
+    for fname in plain:
+        assert structure(crafted[fname]) == structure(plain[fname]), fname
+    boxes = dict(parse(crafted["voicemail_t_abc123.conf"])[0][2])
+    assert boxes["201"].split(",")[0] == "1234" and len(boxes["201"].split(",")) == 2

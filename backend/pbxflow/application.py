@@ -70,7 +70,9 @@ def _resubmittable(data: dict) -> dict:
 
 def _result(obj: DirectoryObject, saved: "tuple[int | None, dict] | None") -> Result:
     wait_for, positions = saved or (None, {})
-    return Result(str(obj.id), obj.kind, obj.tenant_id, obj.version, obj.data, wait_for, obj.deleted, positions.get(obj.id))
+    position = positions.get(obj.id)
+    # The read model follows object events only; waiting for the object's own event is enough.
+    return Result(str(obj.id), obj.kind, obj.tenant_id, obj.version, obj.data, position or wait_for, obj.deleted, position)
 
 
 class ConfigApplication(Application[uuid.UUID]):
@@ -81,6 +83,16 @@ class ConfigApplication(Application[uuid.UUID]):
     dependents: Callable[[str], int] | None = None
 
     # --- reads from the store -------------------------------------------------
+
+    def head_position(self) -> int:
+        """The last notification the directory read model must reach (object events only)."""
+        from eventsourcing.utils import get_topic
+
+        topics = [get_topic(c) for c in (DirectoryObject.Created, DirectoryObject.Changed, DirectoryObject.Noted, DirectoryObject.Deleted)]
+        with self.recorder.datastore.get_connection() as conn, conn.cursor() as cur:
+            cur.execute(f"SELECT max(notification_id) AS m FROM {self.recorder.events_table_name} WHERE topic = ANY(%s)", (topics,))
+            row = cur.fetchone()
+        return (row["m"] if isinstance(row, dict) else row[0]) or 0
 
     def load(self, kind: str, obj_id: str | uuid.UUID, tenant_id: str | None = None, *, version: int | None = None) -> DirectoryObject:
         """An object of this kind; another tenant's object is 'not found'."""

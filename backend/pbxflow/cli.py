@@ -39,12 +39,20 @@ def cmd_serve(args, settings: Settings) -> int:
         if created:
             print(f"pbxflow: created demo tenant {created!r}", flush=True)
     applier = start_config_applier(runtime, settings)
+    from .voicemail_spool import notifier_from_env
+
+    notifier = notifier_from_env(runtime.pool, settings.data_dir)
+    if notifier is not None:
+        notifier.start()
+        print("pbxflow: voicemail messages are emailed through PBXFLOW_SMTP_URL", flush=True)
     static = Path(args.static) if args.static else None
     app = create_app(runtime, static)
     print(f"pbxflow: serving http://{settings.host}:{settings.port}/ (API docs at /api/schema)", flush=True)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     finally:
+        if notifier is not None:
+            notifier.stop()
         applier.stop()
         runtime.close()
     return 0

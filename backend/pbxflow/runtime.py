@@ -30,6 +30,15 @@ class Runtime:
         self.app = ConfigApplication(env=env)
         self.runner: ProjectionRunner | None = None
         if run_projections:
+            # A backlog (first start on an existing store, restart after downtime) is
+            # caught up in batches first; the runner then follows new events one by one.
+            from eventsourcing.persistence import InfrastructureFactory
+            from eventsourcing.utils import Environment
+
+            factory = InfrastructureFactory.construct(env=Environment(DirectoryProjection.name, env))
+            backlog_view = factory.tracking_recorder(DirectoryView)
+            backlog_view.catch_up(self.app)
+            factory.close()
             self.runner = ProjectionRunner(
                 application_class=ConfigApplication,
                 projection_class=DirectoryProjection,
@@ -60,7 +69,7 @@ class Runtime:
         self.view.wait(self.app.name, notification_id, timeout=timeout)
 
     def catch_up(self, timeout: float = 60.0) -> None:
-        self.wait(self.app.recorder.max_notification_id(), timeout)
+        self.wait(self.app.head_position(), timeout)
 
     def ensure_operator(self, login: str, password: str | None) -> str | None:
         """Create the first platform operator on an empty store; returns a generated password."""

@@ -136,7 +136,9 @@ class ConfigApplier:
         self.status.applied_position = self.status.position
         self.status.last_apply_ms = (time.monotonic() - started) * 1000
 
-    def run(self, interval: float = 0.05, retry: float = 1.0) -> None:
+    # 0.2 s between steps: bursts coalesce into one render and one reload, well inside
+    # the 1 s a change may take to go live.
+    def run(self, interval: float = 0.2, retry: float = 1.0) -> None:
         self.full()
         self.apply_pending()
         while not self._stop.is_set():

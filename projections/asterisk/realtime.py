@@ -155,6 +155,8 @@ SANDBOX_TEMPLATES = Templates(
 def templates_from_pjsip_conf(text: str) -> Templates:
     """Read the three ``(!)`` templates from a pjsip.conf; refuse settings we have no column for."""
     found: dict[str, dict[str, str]] = {}
+    # parse.parse() knows no "#include"/"#tryinclude" directives: they name other files anyway
+    text = "\n".join(line for line in text.split("\n") if not line.lstrip().startswith("#"))
     for name, tpl, items in parse.parse(text):
         if tpl is not None and "!" in tpl and name in ("pbxflow-endpoint", "pbxflow-auth", "pbxflow-aor"):
             found[name] = {k: v for k, v in items if k != "type"}

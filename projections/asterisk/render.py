@@ -282,10 +282,12 @@ def _group_views(t: TenantConfig, comp: _Components, exts_by_id: dict[str, dict]
 
 
 def _pickup_code(t: TenantConfig) -> str:
+    """The tenant's pickup code (the domain refuses codes that are numbers or reserved; here they
+    fall back to the default rather than shadow an extension or a voicemail code)."""
     code = t.pickup_code or DEFAULT_PICKUP_CODE
-    if not re.fullmatch(r"[0-9*#]{1,8}", code) or code.isdigit() or code in RESERVED_CODES:
+    if not re.fullmatch(r"[0-9*#]{1,8}", code):
         raise escape.UnsafeValue(f"not a pickup code: {code!r}")
-    return code
+    return DEFAULT_PICKUP_CODE if code.isdigit() or code in RESERVED_CODES else code
 
 
 def render_tenant(t: TenantConfig) -> dict[str, str]:

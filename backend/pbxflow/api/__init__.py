@@ -40,10 +40,10 @@ def create_app(runtime: Runtime, static_dir: Path | None = None) -> Litestar:
     @get("/api/health", tags=["system"])
     @threaded
     def health() -> dict:
-        head = runtime.app.recorder.max_notification_id() or 0
+        head = runtime.app.head_position()
         seen = runtime.view.max_tracking_id(runtime.app.name) or 0
         running = runtime.runner is None or not runtime.runner.is_interrupted.is_set()
-        return {"status": "ok" if running else "degraded", "events": head, "projected": seen, "lag": head - seen}
+        return {"status": "ok" if running else "degraded", "events": head, "projected": seen, "lag": max(head - seen, 0)}
 
     @get("/api/asterisk/status", tags=["system"], summary="Whether the live PBX matches the configuration")
     @threaded

@@ -25,6 +25,7 @@ from .media import Uuid, canonical_uuid
 
 MAX_MEMBERS = 200
 DEFAULT_PICKUP_CODE = "*8"
+RESERVED_CODES = ("*97", "*98")  # voicemail: own box, any box
 # What a phone can dial: digits, * and #, e.g. *8 or 888#.
 PickupCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9*#]{1,8}$(?!\n)")]
 
@@ -52,6 +53,8 @@ def check_pickup_code(field: str, code: str) -> str:
         raise Invalid(field, "digits, * and # only, at most 8 (e.g. *8 or 888#)")
     if code.isdigit():
         raise Invalid(field, "must contain * or # so that it never clashes with an extension number")
+    if code in RESERVED_CODES:
+        raise Invalid(field, f"{code} is the voicemail feature code ({', '.join(RESERVED_CODES)} are reserved)")
     return code
 
 

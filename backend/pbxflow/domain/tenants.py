@@ -50,6 +50,7 @@ class TenantIn(msgspec.Struct, forbid_unknown_fields=True):
     description: Text = ""
     limits: Limits = msgspec.field(default_factory=Limits)
     numbering: NumberingPlan = msgspec.field(default_factory=NumberingPlan)
+    pickup_code: Annotated[str, msgspec.Meta(min_length=1, max_length=8)] = "*8"
     code: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9]{2,11}$(?!\n)")] | None = None
 
 
@@ -64,6 +65,7 @@ class TenantPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
     description: Text | UnsetType = UNSET
     limits: Limits | UnsetType = UNSET
     numbering: NumberingPlan | UnsetType = UNSET
+    pickup_code: Annotated[str, msgspec.Meta(min_length=1, max_length=8)] | UnsetType = UNSET
 
 
 _ZONES = frozenset(available_timezones())
@@ -83,6 +85,9 @@ class TenantKind(kinds.Kind):
         if doc["timezone"] not in _ZONES:
             raise Invalid("timezone", f"{doc['timezone']!r} is not an IANA time zone (e.g. Europe/Moscow)")
         ZoneInfo(doc["timezone"])
+        from .pickup import check_pickup_code
+
+        check_pickup_code("pickup_code", doc["pickup_code"])
         plan = doc["numbering"]
         if plan["min_digits"] > plan["max_digits"]:
             raise Invalid("numbering.min_digits", "must not exceed numbering.max_digits")
