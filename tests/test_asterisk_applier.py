@@ -86,3 +86,20 @@ def test_deleted_tenant_files_are_removed_and_dids_follow_allocation(runtime, tm
     applier.step()
     assert not (tmp_path / f"pjsip_t_{t.data['code']}.conf").exists()
     assert "74950000001" not in (tmp_path / "extensions_platform.conf").read_text()
+
+
+def test_apply_outcomes_are_recorded_as_events_once_per_failure(runtime, tmp_path):
+    t = _tenant(runtime, "Rec")
+    reloader = RecordingReloader(fail=3)
+    applier = ConfigApplier(runtime.pool, tmp_path, reloader,
+                            on_apply=lambda action, details: runtime.app.record_apply("127.0.0.1:5038", action, details))
+    applier.full()
+    for _ in range(4):  # three failures with the same error, then success
+        applier.apply_pending()
+    runtime.catch_up()
+    rows = runtime.read._rows("SELECT action, diff FROM rm_audit WHERE object_type = 'asterisk_node' ORDER BY notification_id", [])
+    assert [r["action"] for r in rows] == ["create", "config_apply_failed", "config_applied"]
+    assert "node down" in rows[1]["diff"]["details"]["error"]
+    assert {"dialplan", "res_pjsip.so"} <= set(rows[2]["diff"]["details"]["modules"])
+    # Recording does not make the applier render anything.
+    assert applier.step() == set()

@@ -20,6 +20,7 @@ from .domain import extensions as _extensions  # noqa: F401  (registers the kind
 from .domain import numbers as _numbers  # noqa: F401
 from .domain import tenants as _tenants  # noqa: F401
 from .domain import trunks as _trunks  # noqa: F401
+from .domain import nodes as _nodes  # noqa: F401
 from .domain import users as _users  # noqa: F401
 from .domain import classifiers as _classifiers, ivr as _ivr, schedules as _schedules, voice_messages as _voice_messages  # noqa: F401
 from .domain import groups as _groups, media as _media, pickup as _pickup, voicemail as _voicemail  # noqa: F401
@@ -173,6 +174,18 @@ class ConfigApplication(Application[uuid.UUID]):
         self._check_version(obj, expected_version)
         # The tenant's routing choice stays with the tenant: the next holder starts from "ring everyone".
         obj.change({**obj.data, "destination": None}, actor.meta(tenant_id), action="release", tenant_id=None)
+        return _result(obj, self._save(obj))
+
+    def record_apply(self, node: str, action: str, details: dict) -> Result:
+        """An apply of the generated config to an Asterisk node succeeded or failed (an event)."""
+        from .context import SYSTEM
+
+        owner = self.claim_owner(f"asterisk-node:{node}")
+        if owner is None:
+            created = self.create(SYSTEM, "asterisk_node", None, {"name": node})
+            owner = created.id
+        obj = self.load("asterisk_node", owner)
+        obj.note(action, details, SYSTEM.meta(None))
         return _result(obj, self._save(obj))
 
     # --- reverting (F-AUD-3) ------------------------------------------------------

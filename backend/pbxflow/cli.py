@@ -68,7 +68,9 @@ def start_config_applier(runtime, settings: Settings):
 
         reloader = AmiReloader(settings.ami_urls)
     out = settings.data_dir / "asterisk"
-    applier = ConfigApplier(runtime.pool, out, reloader)
+    nodes = ",".join(u.split("@")[-1] for u in settings.ami_urls) or "local"
+    applier = ConfigApplier(runtime.pool, out, reloader,
+                            on_apply=lambda action, details: runtime.app.record_apply(nodes, action, details))
     runtime.asterisk = applier
     applier.start()
     nodes = ", ".join(u.split("@")[-1] for u in settings.ami_urls) or "no AMI nodes (PBXFLOW_AMI_URL unset)"

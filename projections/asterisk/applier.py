@@ -46,7 +46,8 @@ class ApplyStatus:
 
 class ConfigApplier:
     def __init__(self, pool: ConnectionPool, out_dir: Path, reloader: Reloader | None = None,
-                 on_progress: Callable[[str], None] | None = None):
+                 on_progress: Callable[[str], None] | None = None,
+                 on_apply: Callable[[str, dict], None] | None = None):
         self.pool = pool
         self.out_dir = Path(out_dir)
         self.reloader = reloader
@@ -55,6 +56,8 @@ class ConfigApplier:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._progress = on_progress or (lambda msg: None)
+        # Told of each applied reload and of each new failure (not of every retry).
+        self._on_apply = on_apply or (lambda action, details: None)
 
     # --- rendering --------------------------------------------------------------
 
@@ -91,6 +94,8 @@ class ConfigApplier:
             dirty: set[str] = set()
             platform = False
             for _, tenant_id, object_type, object_id in rows:
+                if object_type == "asterisk_node":  # our own apply records: nothing to render
+                    continue
                 if tenant_id is not None:
                     dirty.add(str(tenant_id))
                 if object_type == "tenant":
@@ -128,13 +133,24 @@ class ConfigApplier:
         try:
             self.reloader.reload(modules)
         except Exception as exc:  # keep pending: the next step retries
-            self.status.last_error = f"{type(exc).__name__}: {exc}"
-            log.warning("asterisk reload of %s failed: %s", sorted(modules), self.status.last_error)
+            error = f"{type(exc).__name__}: {exc}"
+            if error != self.status.last_error:
+                self._report("config_apply_failed", {"position": self.status.position, "modules": sorted(modules), "error": error})
+            self.status.last_error = error
+            log.warning("asterisk reload of %s failed: %s", sorted(modules), error)
             return
         self.status.pending_modules -= modules
         self.status.last_error = None
         self.status.applied_position = self.status.position
         self.status.last_apply_ms = (time.monotonic() - started) * 1000
+        self._report("config_applied", {"position": self.status.position, "modules": sorted(modules),
+                                        "files": self.status.last_changed, "ms": round(self.status.last_apply_ms, 1)})
+
+    def _report(self, action: str, details: dict) -> None:
+        try:
+            self._on_apply(action, details)
+        except Exception:  # recording the outcome must never stop applying
+            log.exception("could not record %s", action)
 
     # 0.2 s between steps: bursts coalesce into one render and one reload, well inside
     # the 1 s a change may take to go live.
