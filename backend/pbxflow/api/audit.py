@@ -1,10 +1,16 @@
 """The action history (F-AUD-1): who changed what, when, from where, with the diff."""
 
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Literal
 
-from litestar import get
+from litestar import Response, get
 from litestar.params import Dependency, Parameter
+from litestar.response import Stream
 
 from ..context import Actor
 from ..errors import Forbidden, Invalid
@@ -14,7 +20,11 @@ from .resources import NO_CONTROL, Limit, Offset
 ActorDep = Annotated[Actor, Dependency(skip_validation=True)]
 AUDIT_ROLES = ("operator", "system", "tenant_admin", "auditor")
 PERIODS = {"today": 0, "7d": 7, "30d": 30, "45d": 45}
-from .threads import threaded
+MAX_EXPORT_ROWS = 100_000
+EXPORT_COLUMNS = ("position", "time", "actor login", "role", "IP", "tenant", "object type", "object name", "action", "diff")
+Cursor = Annotated[str | None, Parameter(max_length=20, pattern=r"^[0-9]+$",
+                                         description="next_cursor of the previous page (newest first)")]
+from .threads import threaded  # noqa: E402
 
 
 def _entry(row: dict) -> dict:
@@ -32,24 +42,10 @@ def _entry(row: dict) -> dict:
     }
 
 
-def make_audit_handlers(runtime: Runtime) -> list:
-    @get("/api/audit", tags=["audit"], operation_id="list_audit",
-         summary="Action history, newest first")
-    @threaded
-    def audit(
-        actor: ActorDep,
-        limit: Limit = 50,
-        offset: Offset = 0,
-        tenant_id: Annotated[str | None, Parameter(max_length=36)] = None,
-        actor_login: Annotated[str | None, Parameter(query="actor", max_length=64, pattern=NO_CONTROL)] = None,
-        action: Annotated[str | None, Parameter(max_length=32, pattern=NO_CONTROL)] = None,
-        object_type: Annotated[str | None, Parameter(query="object", max_length=32, pattern=NO_CONTROL)] = None,
-        object_id: Annotated[str | None, Parameter(max_length=36)] = None,
-        object_name: Annotated[str | None, Parameter(max_length=100, pattern=NO_CONTROL)] = None,
-        period: Annotated[Literal["today", "7d", "30d", "45d"] | None, Parameter()] = None,
-        since: Annotated[datetime | None, Parameter(query="from")] = None,
-        until: Annotated[datetime | None, Parameter(query="to")] = None,
-    ) -> dict:
+class _Filters:
+    """The query parameters shared by the list and the export, resolved and checked."""
+
+    def __init__(self, actor: Actor, tenant_id, actor_login, action, object_type, object_id, object_name, period, since, until):
         if actor.role not in AUDIT_ROLES:
             raise Forbidden(f"role {actor.role} may not read the action history")
         if actor.is_operator:
@@ -72,10 +68,125 @@ def make_audit_handlers(runtime: Runtime) -> list:
                 [uuid.UUID(t) for t in scope]
             except ValueError:
                 raise Invalid("tenant_id", "not a UUID") from None
-        result = runtime.read.audit_page(
-            tenant_ids=scope, actor=actor_login, action=action, object_type=object_type, object_id=object_id,
-            object_name=object_name, since=since, until=until, limit=limit, offset=offset,
-        )
-        return {"total": result.total, "items": [_entry(r) for r in result.items], "limit": limit, "offset": offset}
+        self.query = {"tenant_ids": scope, "actor": actor_login, "action": action, "object_type": object_type,
+                      "object_id": object_id, "object_name": object_name, "since": since, "until": until}
 
-    return [audit]
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _cell(value):
+    """Text a spreadsheet will not run as a formula (CSV/formula injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
+
+
+def _export_row(row: dict) -> list:
+    return [
+        row["notification_id"], row["at"], row["actor_login"], row["actor_role"] or "", row["ip"] or "",
+        str(row["tenant_id"]) if row["tenant_id"] else "", row["object_type"], row["object_name"], row["action"],
+        json.dumps(row["diff"], ensure_ascii=False, sort_keys=True),
+    ]
+
+
+def _csv_chunks(rows: Iterator[dict], chunk_rows: int = 500) -> Iterator[bytes]:
+    buf = io.StringIO()
+    out = csv.writer(buf)
+    out.writerow(EXPORT_COLUMNS)
+    n = 0
+    for row in rows:
+        values = _export_row(row)
+        values[1] = values[1].isoformat()
+        out.writerow([_cell(v) for v in values])
+        n += 1
+        if n % chunk_rows == 0:
+            yield buf.getvalue().encode()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue().encode()
+
+
+def _xlsx(rows: Iterator[dict]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("audit")
+    ws.append(list(EXPORT_COLUMNS))
+    for row in rows:
+        values = _export_row(row)
+        at = values[1].astimezone(timezone.utc).replace(tzinfo=None)  # xlsx has no time zones: UTC
+        cells = []
+        for i, v in enumerate(values):
+            if i == 1:
+                c = WriteOnlyCell(ws, value=at)
+                c.number_format = "yyyy-mm-dd hh:mm:ss"
+            else:
+                c = WriteOnlyCell(ws, value=_ILLEGAL_XLSX.sub("", v) if isinstance(v, str) else v)
+                if isinstance(v, str):
+                    c.data_type = "s"  # never a formula
+            cells.append(c)
+        ws.append(cells)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def make_audit_handlers(runtime: Runtime) -> list:
+    @get("/api/audit", tags=["audit"], operation_id="list_audit",
+         summary="Action history, newest first")
+    @threaded
+    def audit(
+        actor: ActorDep,
+        limit: Limit = 50,
+        offset: Offset = 0,
+        cursor: Cursor = None,
+        tenant_id: Annotated[str | None, Parameter(max_length=36)] = None,
+        actor_login: Annotated[str | None, Parameter(query="actor", max_length=64, pattern=NO_CONTROL)] = None,
+        action: Annotated[str | None, Parameter(max_length=32, pattern=NO_CONTROL)] = None,
+        object_type: Annotated[str | None, Parameter(query="object", max_length=32, pattern=NO_CONTROL)] = None,
+        object_id: Annotated[str | None, Parameter(max_length=36)] = None,
+        object_name: Annotated[str | None, Parameter(max_length=100, pattern=NO_CONTROL)] = None,
+        period: Annotated[Literal["today", "7d", "30d", "45d"] | None, Parameter()] = None,
+        since: Annotated[datetime | None, Parameter(query="from")] = None,
+        until: Annotated[datetime | None, Parameter(query="to")] = None,
+    ) -> dict:
+        f = _Filters(actor, tenant_id, actor_login, action, object_type, object_id, object_name, period, since, until)
+        # One row more than asked tells whether a next page exists.
+        result = runtime.read.audit_page(**f.query, limit=limit + 1, offset=offset,
+                                         before=int(cursor) if cursor is not None else None)
+        items = result.items[:limit]
+        more = len(result.items) > limit
+        return {"total": result.total, "items": [_entry(r) for r in items], "limit": limit, "offset": offset,
+                "next_cursor": str(items[-1]["notification_id"]) if more and items else None}
+
+    @get("/api/audit/export", tags=["audit"], operation_id="export_audit",
+         summary="Action history as CSV or XLSX (same filters and scope as the list), newest first",
+         description=f"At most {MAX_EXPORT_ROWS} rows; X-Export-Truncated: true when more matched.")
+    @threaded
+    def export(
+        actor: ActorDep,
+        format: Annotated[Literal["csv", "xlsx"], Parameter()] = "csv",  # noqa: A002
+        tenant_id: Annotated[str | None, Parameter(max_length=36)] = None,
+        actor_login: Annotated[str | None, Parameter(query="actor", max_length=64, pattern=NO_CONTROL)] = None,
+        action: Annotated[str | None, Parameter(max_length=32, pattern=NO_CONTROL)] = None,
+        object_type: Annotated[str | None, Parameter(query="object", max_length=32, pattern=NO_CONTROL)] = None,
+        object_id: Annotated[str | None, Parameter(max_length=36)] = None,
+        object_name: Annotated[str | None, Parameter(max_length=100, pattern=NO_CONTROL)] = None,
+        period: Annotated[Literal["today", "7d", "30d", "45d"] | None, Parameter()] = None,
+        since: Annotated[datetime | None, Parameter(query="from")] = None,
+        until: Annotated[datetime | None, Parameter(query="to")] = None,
+    ) -> Response:
+        f = _Filters(actor, tenant_id, actor_login, action, object_type, object_id, object_name, period, since, until)
+        total = runtime.read.audit_page(**f.query, limit=1).total
+        headers = {"X-Total-Count": str(total), "X-Export-Truncated": "true" if total > MAX_EXPORT_ROWS else "false",
+                   "Content-Disposition": f'attachment; filename="audit.{format}"'}
+        rows = runtime.read.audit_rows(**f.query, max_rows=MAX_EXPORT_ROWS)
+        if format == "csv":
+            return Stream(_csv_chunks(rows), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(_xlsx(rows), headers=headers,
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    return [audit, export]

@@ -6,11 +6,11 @@
 - ``GET  /api/tenants/{tenant_id}/schedules/{id}/status?at=`` — open or closed at a time, and
   when that next changes.
 - ``POST /api/tenants/{tenant_id}/classifiers/{id}/entries?mode=append|replace`` — import
-  entries (CSV ``number,name,phone,email,note`` or with a header row; or a JSON list).
+  entries (CSV or XLSX ``number,name,phone,email,note`` or with a header row; or a JSON list).
 - ``GET  /api/tenants/{tenant_id}/classifiers/{id}/match?number=`` — which entry a caller matches.
 
 Imports are all-or-nothing: any bad row is a 422 whose ``errors`` name each bad row
-(``rows[3].type``, with the CSV line in the message) and nothing changes. They go through the
+(``rows[3].type``, with the CSV line or spreadsheet row in the message) and nothing changes. They go through the
 normal update command (If-Match honoured, a stale version is a 409, one audit entry with the
 action ``import_calendar`` / ``import_entries``).
 """
@@ -74,52 +74,115 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def read_rows(raw: bytes, content_type: str, columns: tuple[str, ...], aliases: dict[str, str], *, max_rows: int) -> list[Row]:
-    """Rows of a CSV or JSON import body as dicts of the given columns.
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZIP_MAGIC = b"PK\x03\x04"
 
-    JSON: a list of objects. CSV: comma, semicolon or tab separated; a first row that names the
-    key column (``columns[0]``) or only known columns (``columns`` or their ``aliases``) is a
-    header, and then unknown columns are ignored; without a header the columns are positional
-    in the order of ``columns``. Empty cells are omitted.
+
+def is_xlsx(raw: bytes, content_type: str) -> bool:
+    """An Excel workbook: by its content type, or by the zip magic (browsers often send octet-stream)."""
+    return XLSX_TYPE in content_type.lower() or raw.startswith(ZIP_MAGIC)
+
+
+def _cell_text(value: Any) -> str:
+    """A spreadsheet cell as the text a CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # numbers typed into a number-formatted cell: 74951234567.0
+    if isinstance(value, datetime):
+        return value.date().isoformat() if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0) else value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_lines(raw: bytes, max_rows: int) -> list[tuple[int, list[str]]]:
+    """(row number, cells) of the workbook's first sheet; ``max_rows`` + 1 non-empty rows at most."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise Invalid("body", f"not a readable XLSX workbook: {exc}") from None
+    except Exception as exc:  # openpyxl raises assorted errors on damaged workbooks
+        raise Invalid("body", f"not a readable XLSX workbook: {type(exc).__name__}") from None
+    try:
+        if not book.worksheets:
+            raise Invalid("body", "the workbook has no sheets")
+        out: list[tuple[int, list[str]]] = []
+        for number, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+            cells = [_cell_text(v) for v in values]
+            while cells and not cells[-1].strip():
+                cells.pop()  # trailing empty cells of a wider sheet
+            if any(c.strip() for c in cells):
+                out.append((number, cells))
+                if len(out) > max_rows + 1:  # + 1: a header row
+                    break
+        return out
+    finally:
+        book.close()
+
+
+def _csv_lines(raw: bytes) -> list[tuple[int, list[str]]]:
+    text = _decode(raw)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    try:
+        return [(reader.line_num, cells) for cells in reader]
+    except csv.Error as exc:
+        raise Invalid("body", f"not readable as CSV (line {reader.line_num}): {exc}") from None
+
+
+def read_rows(raw: bytes, content_type: str, columns: tuple[str, ...], aliases: dict[str, str], *, max_rows: int) -> list[Row]:
+    """Rows of a CSV, XLSX or JSON import body as dicts of the given columns.
+
+    JSON: a list of objects. CSV: comma, semicolon or tab separated. XLSX (by content type or
+    the zip magic): the first sheet. For CSV and XLSX a first row that names the key column
+    (``columns[0]``) or only known columns (``columns`` or their ``aliases``) is a header, and
+    then unknown columns are ignored; without a header the columns are positional in the order
+    of ``columns``. Empty cells are omitted. Messages locate a row as ``line N`` (CSV) or
+    ``row N`` (the spreadsheet's row number).
     """
     if not raw.strip():
-        raise Invalid("body", "empty: send CSV rows or a JSON list")
-    if "json" in content_type.lower():
+        raise Invalid("body", "empty: send CSV or XLSX rows or a JSON list")
+    if is_xlsx(raw, content_type):
+        lines, unit = _xlsx_lines(raw, max_rows), "row"
+    elif "json" in content_type.lower():
         try:
             data = msgspec.json.decode(raw)
         except msgspec.DecodeError as exc:
             raise Invalid("body", f"not valid JSON: {exc}") from None
         if not isinstance(data, list):
             raise Invalid("body", "must be a JSON list of rows")
+        lines, unit = None, ""
         rows: list[Row] = [("", item) for item in data]
     else:
-        text = _decode(raw)
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+        lines, unit = _csv_lines(raw), "line"
+    if lines is not None:
         rows = []
         mapping: list[str | None] | None = None
         errors: list[dict] = []
-        try:
-            for cells in reader:
-                cells = [c.strip() for c in cells]
-                if not any(cells):
+        for line, cells in lines:
+            cells = [c.strip() for c in cells]
+            if not any(cells):
+                continue
+            if mapping is None and not rows and not errors:
+                names = [aliases.get(c.lower(), c.lower() if c.lower() in columns else None) for c in cells]
+                known = [n for n, c in zip(names, cells) if c]
+                # A header names the key column, or only known columns.
+                if columns[0] in names or (known and all(known)):
+                    mapping = names
                     continue
-                line = reader.line_num
-                if mapping is None and not rows and not errors:
-                    names = [aliases.get(c.lower(), c.lower() if c.lower() in columns else None) for c in cells]
-                    known = [n for n, c in zip(names, cells) if c]
-                    # A header names the key column, or only known columns.
-                    if columns[0] in names or (known and all(known)):
-                        mapping = names
-                        continue
-                if mapping is not None:
-                    row = {name: c for name, c in zip(mapping, cells) if name and c}
-                else:
-                    if len(cells) > len(columns):
-                        errors.append({"field": f"rows[{len(rows)}]", "message": f"line {line}: {len(cells)} columns; expected at most {len(columns)} ({','.join(columns)})"})
-                    row = {name: c for name, c in zip(columns, cells) if c}
-                rows.append((f"line {line}: ", row))
-        except csv.Error as exc:
-            raise Invalid("body", f"not readable as CSV (line {reader.line_num}): {exc}") from None
+            if mapping is not None:
+                row = {name: c for name, c in zip(mapping, cells) if name and c}
+            else:
+                if len(cells) > len(columns):
+                    errors.append({"field": f"rows[{len(rows)}]", "message": f"{unit} {line}: {len(cells)} columns; expected at most {len(columns)} ({','.join(columns)})"})
+                row = {name: c for name, c in zip(columns, cells) if c}
+            rows.append((f"{unit} {line}: ", row))
         if errors:
             raise RowsInvalid(errors)
     if not rows:
@@ -220,8 +283,9 @@ def make_component_handlers(runtime: Runtime) -> list:
 
     @post(f"{classifier_item}/entries", tags=["classifiers"], operation_id="import_classifier_entries", status_code=200,
           summary="Import classifier entries (append or replace)",
-          description="Body: CSV (text/csv) with columns number,name,phone,email,note (positional, or any of them named in a "
-                      "header row; CLIP/Наименование/Телефон are understood) or a JSON list of entries. mode=append (default) "
+          description="Body: CSV (text/csv) or an Excel workbook (XLSX, first sheet) with columns number,name,phone,email,note "
+                      "(positional, or any of them named in a header row; CLIP/Наименование/Телефон are understood) or a JSON "
+                      "list of entries. mode=append (default) "
                       "adds rows and updates entries with the same number; mode=replace replaces the list. All or nothing: "
                       "a bad row is a 422 naming rows[i]. Send If-Match: <version>.")
     async def import_entries(request: Request, tenant_id: str, obj_id: str, actor: ActorDep,
