@@ -4,7 +4,7 @@ all-or-nothing rule as the CSV import (api/components.py)."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import datetime
 
 from openpyxl import Workbook
 
@@ -41,7 +41,7 @@ def test_xlsx_import_with_header_and_numeric_cells(client):
     assert r.status_code == 200, r.text
     assert r.headers["x-imported-rows"] == "3"
     assert r.json()["entries"] == [
-        {"number": "74951112233", "name": "Старый", "phone": "+74951112234"},  # same caller: updated in place
+        {"number": "74951112233", "name": "Старый", "phone": "74951112234"},  # same caller: updated in place
         {"number": "+79161234567", "name": "Иван", "email": "ivan@example.com"},
         {"number": "+7800*", "name": "Spam"},
     ]
@@ -73,7 +73,7 @@ def test_xlsx_bad_rows_are_named_and_nothing_is_stored(client):
         ["+74951234567", "Dup", None],
         [None, None, None],
         ["+7495", "Mail", "not-an-email"],
-        [date(2026, 1, 1), "A date", None],
+        [datetime(2026, 1, 1, 10, 30), "A date", None],
     )
     problem = assert_invalid(client.post(url, content=body, headers={"Content-Type": XLSX}), "rows[1].number")
     assert problem["fields"] == ["rows[1].number", "rows[2].number", "rows[3].email", "rows[4].number"]
