@@ -497,14 +497,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def execute(args: argparse.Namespace) -> tuple[list[Result], dict | None, list[str]]:
+    """Run what ``args`` asks for; print progress and the table. Returns (results, render timings, failures)."""
     if os.geteuid() != 0:
-        say("bench.asterisk_apply: needs root (asterisk/sandbox uses chroot and mount)")
-        return 2
+        raise RuntimeError("bench.asterisk_apply needs root (asterisk/sandbox uses chroot and mount)")
     if not shutil.which("sipp"):
-        say("bench.asterisk_apply: sipp not found (Debian package sip-tester)")
-        return 2
+        raise RuntimeError("bench.asterisk_apply needs sipp (Debian package sip-tester)")
     say(f"pbxflow Asterisk apply benchmark: endpoints {args.endpoints}, {args.changes} changes, modes {args.modes}")
     say(f"  machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"load average {os.getloadavg()[0]:.2f}")
@@ -550,6 +548,22 @@ def main(argv: list[str] | None = None) -> int:
     for f in failures:
         say(f"FAILED {f}")
     dump()
+    return results, renders, failures
+
+
+def run(argv: list[str] | None = None) -> list:
+    """For ``python -m bench``: the same options as the command line; returns Figure rows."""
+    results, renders, _ = execute(parse_args(argv or []))
+    return as_figures(results, renders)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        _, _, failures = execute(args)
+    except RuntimeError as exc:
+        say(f"bench.asterisk_apply: {exc}")
+        return 2
     return 1 if failures else 0
 
 
