@@ -103,3 +103,34 @@ def test_apply_outcomes_are_recorded_as_events_once_per_failure(runtime, tmp_pat
     assert {"dialplan", "res_pjsip.so"} <= set(rows[2]["diff"]["details"]["modules"])
     # Recording does not make the applier render anything.
     assert applier.step() == set()
+
+
+def test_realtime_mode_writes_device_rows_instead_of_pjsip_files(runtime, tmp_path):
+    a = _tenant(runtime, "RT")
+    e = _ext(runtime, a.id, "201")
+    reloader = RecordingReloader()
+    applier = ConfigApplier(runtime.pool, tmp_path, reloader, realtime=True)
+    applier.full()
+    applier.apply_pending()
+    code = a.data["code"]
+    assert not (tmp_path / f"pjsip_t_{code}.conf").exists()
+    assert (tmp_path / f"extensions_t_{code}.conf").exists()
+    username = e.data["devices"][0]["username"]
+    auth = runtime.read._rows("SELECT id, password FROM ps_auths WHERE id = %s", [username])
+    assert auth and auth[0]["password"] == e.data["devices"][0]["password"]
+    # A changed password: the row changes, no pjsip reload is needed (only the dialplan may reload).
+    reloader.calls.clear()
+    r = runtime.app.update(SYSTEM, "extension", a.id, e.id, None, {"devices": [{"id": e.data["devices"][0]["id"], "type": "sip", "password": "NewSecret12345"}]})
+    runtime.wait(r.notification_id)
+    applier.step()
+    applier.apply_pending()
+    assert runtime.read._rows("SELECT password FROM ps_auths WHERE id = %s", [username])[0]["password"] == "NewSecret12345"
+    assert all("res_pjsip.so" not in c for c in reloader.calls)
+    assert applier.status.applied_position == applier.status.position
+    # A deleted tenant's rows go.
+    r = runtime.app.delete(SYSTEM, "extension", a.id, e.id, None)
+    runtime.wait(r.notification_id)
+    r = runtime.app.delete(SYSTEM, "tenant", None, a.id, None)
+    runtime.wait(r.notification_id)
+    applier.step()
+    assert not runtime.read._rows("SELECT id FROM ps_auths WHERE id = %s", [username])

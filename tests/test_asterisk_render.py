@@ -108,3 +108,9 @@ def test_number_destination_must_be_an_extension():
     text = render_tenant(t)["extensions_t_abc123.conf"]
     assert "exten => 74950000001,1,NoOp(pbxflow number)\n same => n,Set(__PBXFLOW_TENANT=abc123)\n same => n,Goto(t-abc123-ext,201,1)" in text
     assert "Goto(t-abc123-ext,999,1)" not in text
+
+
+def test_long_callerid_names_are_cut_before_escaping():
+    name = "x" * 79 + ";tail"
+    assert escape.callerid_name(name) == "x" * 79 + "\\;"
+    assert not escape.callerid_name("y" * 80 + ";").endswith("\\")

@@ -1,8 +1,9 @@
-"""The ``pbxflow`` command: serve, replay, create-operator."""
+"""The ``pbxflow`` command: serve, replay, render, audit verify, create-operator."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import logging
 import sys
 import time
@@ -66,10 +67,13 @@ def start_config_applier(runtime, settings: Settings):
     if settings.ami_urls:
         from .ami import AmiReloader
 
-        reloader = AmiReloader(settings.ami_urls)
+        # A full res_pjsip reload with many static endpoints keeps Asterisk from answering
+        # pings for seconds: a short watchdog would drop the connection mid-reload.
+        reloader = AmiReloader(settings.ami_urls, ping_timeout=30.0)
     out = settings.data_dir / "asterisk"
     nodes = ",".join(u.split("@")[-1] for u in settings.ami_urls) or "local"
-    applier = ConfigApplier(runtime.pool, out, reloader,
+    realtime = os.environ.get("PBXFLOW_PJSIP_REALTIME", "").lower() not in ("", "0", "no", "false")
+    applier = ConfigApplier(runtime.pool, out, reloader, realtime=realtime,
                             on_apply=lambda action, details: runtime.app.record_apply(nodes, action, details))
     runtime.asterisk = applier
     applier.start()
@@ -100,6 +104,8 @@ def cmd_replay(args, settings: Settings) -> int:
     from .runtime import Runtime
 
     db = database.resolve(settings.database_url, settings.data_dir)
+    if getattr(args, "verify", False):
+        return _replay_verify(db)
     probe = Runtime(db, run_projections=False)
     head = probe.app.recorder.max_notification_id() or 0
     probe.view.reset(probe.app.name)
@@ -108,6 +114,7 @@ def cmd_replay(args, settings: Settings) -> int:
         # Many events per transaction (several times faster than the runner's one per
         # event); the runner below then takes over after the position reached.
         probe.view.catch_up(probe.app, progress=lambda done: _progress(done, head, started))
+        probe.view.record_version()  # rebuilt by this version of the view
     finally:
         probe.close()
     runtime = Runtime(db)
@@ -127,6 +134,31 @@ def cmd_replay(args, settings: Settings) -> int:
     return 0
 
 
+def _replay_verify(db) -> int:
+    """Rebuild into fresh tables and compare with the live read model (F-AUD-4)."""
+    from . import replay_verify
+    from .runtime import Runtime
+
+    probe = Runtime(db, run_projections=False)
+    started = time.monotonic()
+    try:
+        head = probe.view.max_tracking_id(probe.app.name) or 0
+        result = replay_verify.verify(
+            probe.app, probe.db.eventsourcing_env(), probe.view,
+            progress=lambda m: print(f"\n{m}", flush=True),
+            on_event=lambda done: _progress(done, head, started),
+        )
+    finally:
+        probe.close()
+    print()
+    for table in result.tables:
+        print(table)
+    elapsed = time.monotonic() - started
+    verdict = "identical" if result.identical else "DIFFERENT"
+    print(f"{verdict}: read model rebuilt from {result.events} events up to position {result.position} in {elapsed:.1f} s")
+    return 0 if result.identical else 1
+
+
 def _progress(done: int, total: int, started: float) -> None:
     width = 30
     frac = 1.0 if total == 0 else min(done / total, 1.0)
@@ -134,6 +166,23 @@ def _progress(done: int, total: int, started: float) -> None:
     bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
     sys.stdout.write(f"\r[{bar}] {done}/{total} events {frac:6.1%} {rate:8.0f}/s")
     sys.stdout.flush()
+
+
+def cmd_audit(args, settings: Settings) -> int:
+    """``audit verify``: walk the hash chains of the action history; exit 1 on tampering."""
+    import psycopg
+
+    from . import audit_chain
+
+    db = database.resolve(settings.database_url, settings.data_dir)
+    started = time.monotonic()
+    with psycopg.connect(db.conninfo(), autocommit=True) as conn:
+        report = audit_chain.verify(conn)
+    for br in report.breaks:
+        print(f"TAMPERED: {br}")
+    state = "intact" if report.ok else f"{len(report.breaks)} chain(s) broken"
+    print(f"audit history: {report.rows} rows in {report.chains} chains checked in {time.monotonic() - started:.2f} s: {state}")
+    return 0 if report.ok else 1
 
 
 def cmd_create_operator(args, settings: Settings) -> int:
@@ -162,9 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the API, the web app and the projections")
     serve.add_argument("--static", help="directory of the built web app to serve at /")
     serve.add_argument("--demo", action="store_true", help="create a demo tenant when there is none")
-    sub.add_parser("replay", help="rebuild the read models from the event store, with progress")
+    replay = sub.add_parser("replay", help="rebuild the read models from the event store, with progress")
+    replay.add_argument("--verify", action="store_true",
+                        help="rebuild into fresh tables and compare with the live read model instead (exit 1 if they differ)")
     render = sub.add_parser("render", help="render the Asterisk configuration from the read model")
     render.add_argument("--out", help="directory (default $PBXFLOW_DATA_DIR/asterisk)")
+    audit = sub.add_parser("audit", help="action history tools")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="check the hash chains of the action history (exit 1 when tampered with)")
     op = sub.add_parser("create-operator", help="create a platform operator account")
     op.add_argument("login")
     op.add_argument("--name")
@@ -173,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("eventsourcing").setLevel(logging.WARNING)
     settings = Settings.from_env()
-    handler = {"serve": cmd_serve, "replay": cmd_replay, "render": cmd_render, "create-operator": cmd_create_operator}[args.command]
+    handler = {"serve": cmd_serve, "replay": cmd_replay, "render": cmd_render, "audit": cmd_audit, "create-operator": cmd_create_operator}[args.command]
     return handler(args, settings)
 
 

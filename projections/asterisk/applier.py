@@ -19,7 +19,7 @@ from typing import Callable, Protocol
 
 from psycopg_pool import ConnectionPool
 
-from . import render, source, writer
+from . import realtime, render, source, writer
 
 log = logging.getLogger(__name__)
 PLATFORM_KINDS = ("trunk", "number", "tenant")
@@ -47,12 +47,15 @@ class ApplyStatus:
 class ConfigApplier:
     def __init__(self, pool: ConnectionPool, out_dir: Path, reloader: Reloader | None = None,
                  on_progress: Callable[[str], None] | None = None,
-                 on_apply: Callable[[str, dict], None] | None = None):
+                 on_apply: Callable[[str, dict], None] | None = None, realtime: bool = False):
         self.pool = pool
         self.out_dir = Path(out_dir)
         self.reloader = reloader
         self.status = ApplyStatus()
         self.codes: dict[str, str] = {}  # tenant id -> code, to remove files of deleted tenants
+        # PJSIP realtime (docs/asterisk-realtime.md): tenant devices go to ps_* tables in this
+        # database, live on commit with no reload; trunks and the dialplan stay in files.
+        self.realtime = realtime
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._progress = on_progress or (lambda msg: None)
@@ -73,6 +76,9 @@ class ConfigApplier:
                     files.update(render.render_tenant(tenant))
                 if i % 100 == 99:
                     self._progress(f"rendered {i + 1}/{len(codes)} tenants")
+        self.codes = codes
+        if self.realtime:
+            self._sync_realtime(files)
         live = set(files)
         stale = [p.name for p in self.out_dir.glob("*_t_*.conf") if p.name not in live] if self.out_dir.exists() else []
         changed = writer.write_files(self.out_dir, files, remove=stale)
@@ -107,16 +113,34 @@ class ConfigApplier:
                 tenant = source.load_tenant(conn, tid)
                 if tenant is None:
                     if tid in self.codes:
-                        remove += writer.tenant_files(self.codes.pop(tid))
+                        code = self.codes.pop(tid)
+                        remove += writer.tenant_files(code)
+                        if self.realtime:
+                            realtime.delete_tenant(conn, code)
                     continue
                 self.codes[tid] = tenant.code
-                files.update(render.render_tenant(tenant))
+                rendered = render.render_tenant(tenant)
+                if self.realtime:
+                    rendered.pop(f"pjsip_t_{tenant.code}.conf")
+                    realtime.replace_tenant(conn, realtime.tenant_rows(tenant))
+                files.update(rendered)
             if platform:
                 files.update(render.render_platform(source.load_platform(conn)))
         changed = writer.write_files(self.out_dir, files, remove=remove)
         self.status.position = rows[-1][0]
         self._note_changed(changed)
+        if not self.status.pending_modules and self.status.last_error is None:
+            self.status.applied_position = self.status.position  # realtime rows are live on commit
         return changed
+
+    def _sync_realtime(self, files: dict[str, str]) -> None:
+        """All tenants' devices into the realtime tables; their pjsip files are not written."""
+        with self.pool.connection() as conn:
+            realtime.ensure_schema(conn)
+            tenants = [source.load_tenant(conn, tid) for tid in sorted(self.codes)]
+            realtime.sync_all(conn, [realtime.tenant_rows(t) for t in tenants if t is not None])
+        for name in [n for n in files if n.startswith("pjsip_t_")]:
+            del files[name]
 
     def _note_changed(self, changed: set[str]) -> None:
         if changed:

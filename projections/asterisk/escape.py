@@ -42,8 +42,8 @@ def value(val: object) -> str:
 def callerid_name(val: object) -> str:
     """A display name inside ``"…"``: quotes, angle brackets and backslashes are dropped."""
     text = _CONTROL.sub(" ", str(val))
-    text = re.sub(r'["<>\\]', "", text)
-    return value(text)[:80]
+    text = re.sub(r'["<>\\]', "", text)[:80]  # cut before escaping: never split a "\;"
+    return value(text)
 
 
 def comment(val: object) -> str:
