@@ -31,9 +31,13 @@ frontend/dist/index.html: node_modules/.installed $(FRONTEND_SRC)
 install: $(VENV)/.installed
 frontend: frontend/dist/index.html
 
-# The local Asterisk starts when it can (root, debootstrap); the app then applies config to it over AMI.
+# The local Asterisk starts when it can (root, debootstrap); it reads tenant devices from the
+# app's database (PJSIP realtime: a change is live on commit) and the app applies the rest
+# of the config to it over AMI.
 run: install frontend
-	@if asterisk/sandbox up; then \
+	@db_url="$$($(BIN)/pbxflow database-url 2>/dev/null)"; \
+	if PBXFLOW_PJSIP_REALTIME="$${PBXFLOW_PJSIP_REALTIME:-$$db_url}" asterisk/sandbox up; then \
+	  export PBXFLOW_PJSIP_REALTIME="$${PBXFLOW_PJSIP_REALTIME:-$$db_url}"; \
 	  export PBXFLOW_AMI_URL="$${PBXFLOW_AMI_URL:-ami://pbxflow:$${PBXFLOW_AMI_SECRET:-pbxflow}@127.0.0.1:$${PBXFLOW_AMI_PORT:-5038}}"; \
 	else echo "asterisk: not started (see above); the API runs without it"; fi; \
 	exec $(BIN)/pbxflow serve --static frontend/dist --demo

@@ -205,6 +205,20 @@ def cmd_create_operator(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_database_url(args, settings: Settings) -> int:
+    """Print the database URL (starting the embedded server when there is no DATABASE_URL).
+
+    `make run` hands it to the Asterisk sandbox, so that Asterisk reads tenant devices
+    from the realtime tables the app writes (PJSIP realtime)."""
+    db = database.resolve(settings.database_url, settings.data_dir)
+    if db.host.startswith("/"):
+        print(f"postgresql://{db.user}@/{db.dbname}?host={db.host}&port={db.port}")
+    else:
+        auth = f"{db.user}:{db.password}" if db.password else db.user
+        print(f"postgresql://{auth}@{db.host}:{db.port}/{db.dbname}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pbxflow", description="pbxflow virtual PBX platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -219,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     audit = sub.add_parser("audit", help="action history tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the hash chains of the action history (exit 1 when tampered with)")
+    sub.add_parser("database-url", help="print the database URL (starts the embedded server if needed)")
     op = sub.add_parser("create-operator", help="create a platform operator account")
     op.add_argument("login")
     op.add_argument("--name")
@@ -227,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("eventsourcing").setLevel(logging.WARNING)
     settings = Settings.from_env()
-    handler = {"serve": cmd_serve, "replay": cmd_replay, "render": cmd_render, "audit": cmd_audit, "create-operator": cmd_create_operator}[args.command]
+    handler = {"serve": cmd_serve, "replay": cmd_replay, "render": cmd_render, "audit": cmd_audit, "create-operator": cmd_create_operator,
+               "database-url": cmd_database_url}[args.command]
     return handler(args, settings)
 
 
