@@ -8,6 +8,8 @@ replay rebuilds identical rows.
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Callable
 from functools import singledispatchmethod
 from uuid import UUID
@@ -18,10 +20,16 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 from psycopg.sql import SQL, Identifier
 
+from pbxflow import audit_chain
 from pbxflow.domain import kinds
 from pbxflow.domain.objects import DirectoryObject
 
 from .tracking import SignallingTrackingRecorder
+
+
+log = logging.getLogger(__name__)
+
+VERSIONS_TABLE = "projection_versions"
 
 
 def _uuid(value) -> UUID | None:
@@ -33,6 +41,10 @@ class DirectoryView(SignallingTrackingRecorder):
 
     objects_table = "rm_objects"
     audit_table = "rm_audit"
+    # The shape of the rows written. Raise it when a change needs the read model rebuilt:
+    # the next start (``ensure_version``) resets and replays it. Stored in ``projection_versions``.
+    VERSION = 1
+    projection_name = "directory"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,10 +62,15 @@ class DirectoryView(SignallingTrackingRecorder):
                 " notification_id bigint PRIMARY KEY, at timestamptz NOT NULL,"
                 " actor_id text, actor_login text NOT NULL, actor_role text, ip text, request_id text,"
                 " tenant_id uuid, object_type text NOT NULL, object_id uuid NOT NULL, object_name text NOT NULL,"
-                " action text NOT NULL, version integer NOT NULL, diff jsonb NOT NULL)"
+                " action text NOT NULL, version integer NOT NULL, diff jsonb NOT NULL,"
+                " prev_hash text, hash text)"
             ).format(a),
+            # Stores created before the hash chains (rows get their hashes in create_table).
+            SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS prev_hash text").format(a),
+            SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS hash text").format(a),
             SQL("CREATE INDEX IF NOT EXISTS {} ON {} (tenant_id, at DESC)").format(Identifier(f"{self.audit_table}_tenant_idx"), a),
             SQL("CREATE INDEX IF NOT EXISTS {} ON {} (object_id, notification_id)").format(Identifier(f"{self.audit_table}_object_idx"), a),
+            SQL("CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, version integer NOT NULL)").format(Identifier(VERSIONS_TABLE)),
         ])
         self._upsert = SQL(
             "INSERT INTO {} (id, kind, tenant_id, version, title, data, created_at, updated_at)"
@@ -66,19 +83,42 @@ class DirectoryView(SignallingTrackingRecorder):
         self._delete = SQL("DELETE FROM {} WHERE id = %s").format(o)
         self._audit = SQL(
             "INSERT INTO {} (notification_id, at, actor_id, actor_login, actor_role, ip, request_id, tenant_id,"
-            " object_type, object_id, object_name, action, version, diff)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+            " object_type, object_id, object_name, action, version, diff, prev_hash, hash)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
         ).format(a)
+        # The hash of the newest audit row of each chain (tenant id, None: platform), as
+        # committed plus the rows of the transaction in progress; loaded on first use,
+        # dropped when a transaction fails or the view is reset.
+        self._chains: dict[str | None, str | None] | None = None
+
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("SELECT 1 FROM {} WHERE hash IS NULL LIMIT 1").format(Identifier(self.audit_table)))
+            if curs.fetchone() is not None:
+                curs.execute(SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(Identifier(self.audit_table)))
+                audit_chain.rehash_all(curs, self.audit_table)
+        self._chains = None
+
+    def _load_chains(self, curs) -> None:
+        if self._chains is None:
+            self._chains = audit_chain.last_hashes(curs, self.audit_table)
 
     # One transaction per event: rows + audit entry + tracking.
     def apply(self, event, tracking: Tracking) -> None:
-        with self.datastore.transaction(commit=True) as curs:
-            if isinstance(event, DirectoryObject.Event):
-                self._apply(curs, event, tracking)
-            self._insert_tracking(curs, tracking)
+        try:
+            with self.datastore.transaction(commit=True) as curs:
+                if isinstance(event, DirectoryObject.Event):
+                    self._load_chains(curs)
+                    self._apply(curs, event, tracking)
+                self._insert_tracking(curs, tracking)
+        except BaseException:
+            self._chains = None  # may hold hashes of rows rolled back
+            raise
         self._signal(tracking.application_name, tracking.notification_id)
 
-    def catch_up(self, app, *, batch_size: int = 1000, progress: Callable[[int], None] | None = None) -> int:
+    def catch_up(self, app, *, batch_size: int = 1000, progress: Callable[[int], None] | None = None,
+                 stop: int | None = None) -> int:
         """Process the events after this view's position, ``batch_size`` per transaction.
 
         For replays and large backlogs, before the ``ProjectionRunner`` starts (it then
@@ -86,28 +126,37 @@ class DirectoryView(SignallingTrackingRecorder):
         pays a commit (WAL flush) and several round trips per event. Each batch's rows
         and the tracking of its last event commit together, so exactly-once holds as
         with ``apply``. The rows the batch needs are read in one query and kept in
-        memory, and the writes are pipelined. Returns the number of events processed.
+        memory, and the writes are pipelined. ``stop``: the last position to process
+        (default: the head). Returns the number of events processed.
         """
         name = app.name
         position = self.max_tracking_id(name) or 0
         processed = 0
         while True:
-            notifications = app.recorder.select_notifications(start=position, limit=batch_size, inclusive_of_start=False)
+            if stop is not None and position >= stop:
+                return processed
+            notifications = app.recorder.select_notifications(start=position, limit=batch_size, stop=stop,
+                                                              inclusive_of_start=False)
             if not notifications:
                 return processed
             events = [(app.mapper.to_domain_event(n), Tracking(name, n.id)) for n in notifications]
             objects = [(e, t) for e, t in events if isinstance(e, DirectoryObject.Event)]
             created = {e.originator_id for e, _ in objects if isinstance(e, DirectoryObject.Created)}
             wanted = list({e.originator_id for e, _ in objects} - created)
-            with self.datastore.transaction(commit=True) as curs:
-                rows: dict = dict.fromkeys(wanted)
-                if wanted:
-                    curs.execute(self._select_many, (wanted,))
-                    rows.update((r["id"], r) for r in curs.fetchall())
-                with curs.connection.pipeline():
-                    for event, tracking in objects:
-                        self._apply(curs, event, tracking, rows)
-                    self._insert_tracking(curs, events[-1][1])
+            try:
+                with self.datastore.transaction(commit=True) as curs:
+                    rows: dict = dict.fromkeys(wanted)
+                    if wanted:
+                        curs.execute(self._select_many, (wanted,))
+                        rows.update((r["id"], r) for r in curs.fetchall())
+                    self._load_chains(curs)
+                    with curs.connection.pipeline():
+                        for event, tracking in objects:
+                            self._apply(curs, event, tracking, rows)
+                        self._insert_tracking(curs, events[-1][1])
+            except BaseException:
+                self._chains = None
+                raise
             position = events[-1][1].notification_id
             processed += len(events)
             self._signal(name, position)
@@ -165,17 +214,66 @@ class DirectoryView(SignallingTrackingRecorder):
                 rows[oid] = None
 
     def _record(self, curs, tracking, event, meta, kind, tenant_id, title, action, diff) -> None:
+        diff_json = json.dumps(kinds.mask_secrets(diff))
+        row = {
+            "notification_id": tracking.notification_id, "at": event.timestamp, "actor_id": meta.get("actor_id"),
+            "actor_login": meta.get("actor_login") or "", "actor_role": meta.get("actor_role"), "ip": meta.get("ip"),
+            "request_id": meta.get("request_id"), "tenant_id": tenant_id, "object_type": kind,
+            "object_id": event.originator_id, "object_name": title, "action": action,
+            "version": event.originator_version, "diff": json.loads(diff_json),  # as read back from the table
+        }
+        if self._chains is None:  # a caller outside apply/catch_up
+            self._load_chains(curs)
+        chain = audit_chain.chain_key(tenant_id)
+        prev_hash = self._chains.get(chain)
+        row_hash = audit_chain.row_hash(prev_hash, row)
+        self._chains[chain] = row_hash
         curs.execute(self._audit, (
-            tracking.notification_id, event.timestamp, meta.get("actor_id"), meta.get("actor_login") or "",
-            meta.get("actor_role"), meta.get("ip"), meta.get("request_id"), tenant_id, kind,
-            event.originator_id, title, action, event.originator_version, json.dumps(kinds.mask_secrets(diff)),
+            row["notification_id"], row["at"], row["actor_id"], row["actor_login"], row["actor_role"], row["ip"],
+            row["request_id"], tenant_id, kind, event.originator_id, title, action, event.originator_version, diff_json,
+            prev_hash, row_hash,
         ))
+
+    def stored_version(self) -> int | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT version FROM {} WHERE name = %s").format(Identifier(VERSIONS_TABLE)), (self.projection_name,))
+            row = curs.fetchone()
+        return row["version"] if row else None
+
+    def record_version(self) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("INSERT INTO {} (name, version) VALUES (%s, %s)"
+                             " ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version").format(Identifier(VERSIONS_TABLE)),
+                         (self.projection_name, self.VERSION))
+
+    def ensure_version(self, app, *, batch_size: int = 1000, progress: Callable[[int], None] | None = None) -> bool:
+        """Rebuild the read model (reset, batched ``catch_up``) when it was written by
+        another ``VERSION`` of this view; returns whether it did. Call before the
+        projection runner starts. A store from before the versions were recorded
+        counts as version 1; an empty read model just records the version. The
+        version is recorded after the rebuild, so an interrupted one starts again."""
+        stored = self.stored_version()
+        if stored is None:
+            stored = 1 if self.max_tracking_id(app.name) is not None else self.VERSION
+        if stored == self.VERSION:
+            self.record_version()
+            return False
+        log.warning("read model %r was built by version %s of its projection, this is version %s: rebuilding it",
+                    self.projection_name, stored, self.VERSION)
+        started = time.monotonic()
+        self.reset(app.name)
+        events = self.catch_up(app, batch_size=batch_size, progress=progress)
+        self.record_version()
+        log.warning("read model %r rebuilt at version %s from %d events in %.1f s",
+                    self.projection_name, self.VERSION, events, time.monotonic() - started)
+        return True
 
     def reset(self, application_name: str) -> None:
         """Empty the read model so that it rebuilds from the first event."""
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("TRUNCATE {}, {}").format(Identifier(self.objects_table), Identifier(self.audit_table)))
             curs.execute(SQL("DELETE FROM {} WHERE application_name = %s").format(Identifier(self.tracking_table_name)), (application_name,))
+        self._chains = None
         self.forget()
 
 

@@ -265,18 +265,25 @@ for route, method in ((LOGOUT, "POST"), (ME, "GET")):
     add(method, route, "basic auth instead of a bearer token", 401, who="anon", headers={"Authorization": "Basic YWRtaW46eA=="})
 
 # Audit
-for name, params, f in (("limit 0", {"limit": 0}, "limit"), ("offset beyond bigint", {"offset": 2**63}, "offset"),
-                        ("from not a time", {"from": "yesterday"}, "from"),
+AUDIT_EXPORT = "/api/audit/export"
+AUDIT_FILTER_CASES = (("from not a time", {"from": "yesterday"}, "from"),
                         ("to not a time", {"to": "2026-13-45"}, "to"), ("from without zone", {"from": "2026-01-01T00:00:00"}, "from"),
                         ("tenant_id not a UUID", {"tenant_id": "garbage"}, "tenant_id"),
                         ("object_id not a UUID", {"object_id": "garbage"}, "object_id"),
                         ("unknown period", {"period": "forever"}, "period"), ("oversize actor", {"actor": LONG[:65]}, "actor"),
                         ("NUL in actor", {"actor": "a\x00"}, "actor"), ("NUL in action", {"action": "a\x00"}, "action"),
-                        ("NUL in object", {"object": "a\x00"}, "object"), ("NUL in object_name", {"object_name": "a\x00"}, "object_name")):
+                        ("NUL in object", {"object": "a\x00"}, "object"), ("NUL in object_name", {"object_name": "a\x00"}, "object_name"))
+for name, params, f in (("limit 0", {"limit": 0}, "limit"), ("offset beyond bigint", {"offset": 2**63}, "offset"),
+                        ("cursor not a position", {"cursor": "abc"}, "cursor"), ("negative cursor", {"cursor": "-5"}, "cursor"),
+                        ("oversize cursor", {"cursor": "9" * 21}, "cursor"),
+                        ("cursor beyond bigint", {"cursor": str(2**63)}, "cursor"), *AUDIT_FILTER_CASES):
     add("GET", AUDIT, name, 422, params=params, fields=(f,))
-add("GET", AUDIT, "another tenant's history", 403, params={"tenant_id": "tb"}, who="aud_a")
-add("GET", AUDIT, "role user", 403, who="usr_a")
-add("GET", AUDIT, "no token", 401, who="anon")
+for name, params, f in (("unknown format", {"format": "pdf"}, "format"), *AUDIT_FILTER_CASES):
+    add("GET", AUDIT_EXPORT, name, 422, params=params, fields=(f,))
+for route in (AUDIT, AUDIT_EXPORT):
+    add("GET", route, "another tenant's history", 403, params={"tenant_id": "tb"}, who="aud_a")
+    add("GET", route, "role user", 403, who="usr_a")
+    add("GET", route, "no token", 401, who="anon")
 
 # Tenants
 TENANT_BODY = {"name": "Gamma", "timezone": "Europe/Berlin"}

@@ -70,7 +70,7 @@ def test_export_matches_the_list_and_respects_filters(client, org):
         exts = fmt(client, object="extension", tenant_id=org["a"])
         assert len(exts) == 6 and {r["object type"] for r in exts} == {"extension"}
         assert {r["tenant"] for r in exts} == {org["a"]}
-        assert {r["object name"] for r in fmt(client, object_name="Ext 30")} >= {"Ext 301", "Ext 302"}
+        assert {r["object name"] for r in fmt(client, object_name="Ext 30")} == {"301 Ext 301", "302 Ext 302"}
         assert fmt(client, action="delete") == []
     far_future = export_csv(client, **{"from": "2999-01-01T00:00:00Z"})
     assert far_future == []
@@ -88,7 +88,7 @@ def test_export_is_scoped_to_the_callers_tenant(client, org):
     # A role that may not read the history may not export it either.
     client.post(f"/api/tenants/{org['a']}/users", json={"login": "usr-a", "name": "u", "password": "usr-a-password", "role": "user"})
     assert client.get("/api/audit/export", headers=as_(client, "usr-a")).status_code == 403
-    assert client.get("/api/audit/export", params={"format": "pdf"}).status_code == 400
+    assert client.get("/api/audit/export", params={"format": "pdf"}).status_code == 422
 
 
 def test_export_masks_secrets(client, org):
@@ -99,18 +99,22 @@ def test_export_masks_secrets(client, org):
         for who in ("adm-a", "aud-a", "adm-b"):
             assert "-password" not in text
         trunk = next(r for r in rows if r["object type"] == "trunk")
-        assert json.loads(trunk["diff"])["password"] == [None, "***"]
+        assert json.loads(trunk["diff"])["password"] in ("***", [None, "***"])
         for ext in (r for r in rows if r["object type"] == "extension" and r["action"] == "create"):
             for device in json.loads(ext["diff"])["devices"][1]:
                 assert device.get("password") in (None, "***")
 
 
 def test_export_neutralises_spreadsheet_formulas(client, org):
-    client.post(f"/api/tenants/{org['a']}/extensions", json={"number": "299", "name": "=HYPERLINK(\"x\")", "devices": [{"type": "sip"}]})
+    assert client.post("/api/tenants", json={"name": "=HYPERLINK(\"x\")"}).status_code == 201
     row = export_csv(client, object_name="HYPERLINK")[0]
     assert row["object name"] == "'=HYPERLINK(\"x\")"
-    cell = export_xlsx(client, object_name="HYPERLINK")[0]["object name"]
-    assert cell == "'=HYPERLINK(\"x\")"
+    # In XLSX the text is kept as it is, in a string cell (never a formula).
+    r = client.get("/api/audit/export", params={"format": "xlsx", "object_name": "HYPERLINK"})
+    ws = load_workbook(io.BytesIO(r.content))["audit"]
+    cell = ws.cell(row=2, column=8)
+    assert ws.cell(row=1, column=8).value == "object name"
+    assert cell.value == '=HYPERLINK("x")' and cell.data_type == "s"
 
 
 @pytest.mark.parametrize("limit", [1, 3, 7])
@@ -143,4 +147,4 @@ def test_cursor_with_filters_scope_and_offset_still_works(client, org):
     assert [e["position"] for e in page1["items"] + page2["items"]] == expected and page2["next_cursor"] is None
     by_offset = client.get("/api/audit", params={"limit": 4, "offset": 4, "object": "extension"}, headers=h).json()
     assert by_offset["items"] == page2["items"] and by_offset["offset"] == 4
-    assert client.get("/api/audit", params={"cursor": "abc"}).status_code == 400
+    assert client.get("/api/audit", params={"cursor": "abc"}).status_code == 422

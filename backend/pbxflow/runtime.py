@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class Runtime:
     """Everything a serving process holds; ``close()`` releases it."""
 
-    def __init__(self, db: Database, *, run_projections: bool = True):
+    def __init__(self, db: Database, *, run_projections: bool = True, view_class: type[DirectoryView] = DirectoryView):
         self.db = db
         env = db.eventsourcing_env()
         self.app = ConfigApplication(env=env)
@@ -36,13 +36,20 @@ class Runtime:
             from eventsourcing.utils import Environment
 
             factory = InfrastructureFactory.construct(env=Environment(DirectoryProjection.name, env))
-            backlog_view = factory.tracking_recorder(DirectoryView)
-            backlog_view.catch_up(self.app)
-            factory.close()
+            try:
+                backlog_view = factory.tracking_recorder(view_class)
+                # Rows written by another version of the view: rebuilt from the first event.
+                backlog_view.ensure_version(self.app)
+                backlog_view.catch_up(self.app)
+            except BaseException:
+                self.app.close()
+                raise
+            finally:
+                factory.close()
             self.runner = ProjectionRunner(
                 application_class=ConfigApplication,
                 projection_class=DirectoryProjection,
-                view_class=DirectoryView,
+                view_class=view_class,
                 env=env,
             )
             self.runner.__enter__()
@@ -52,7 +59,7 @@ class Runtime:
             from eventsourcing.utils import Environment
 
             factory = InfrastructureFactory.construct(env=Environment(DirectoryProjection.name, env))
-            self.view = factory.tracking_recorder(DirectoryView)
+            self.view = factory.tracking_recorder(view_class)
         self.pool = ConnectionPool(db.conninfo(), min_size=1, max_size=12, open=True, kwargs={"autocommit": True})
         self.read = ReadModel(self.pool)
         self.sessions = Sessions(self.pool)

@@ -154,9 +154,11 @@ def make_audit_handlers(runtime: Runtime) -> list:
         until: Annotated[datetime | None, Parameter(query="to")] = None,
     ) -> dict:
         f = _Filters(actor, tenant_id, actor_login, action, object_type, object_id, object_name, period, since, until)
+        before = int(cursor) if cursor is not None else None
+        if before is not None and before > 2**63 - 1:  # positions are bigints
+            raise Invalid("cursor", "not a position of the history")
         # One row more than asked tells whether a next page exists.
-        result = runtime.read.audit_page(**f.query, limit=limit + 1, offset=offset,
-                                         before=int(cursor) if cursor is not None else None)
+        result = runtime.read.audit_page(**f.query, limit=limit + 1, offset=offset, before=before)
         items = result.items[:limit]
         more = len(result.items) > limit
         return {"total": result.total, "items": [_entry(r) for r in items], "limit": limit, "offset": offset,
