@@ -18,7 +18,7 @@ import warnings
 
 from .common import Server, load_average, print_table, say
 
-BENCHMARKS = ("api", "append", "replay")
+BENCHMARKS = ("api", "append", "replay", "timetravel")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -82,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
 
         figures += replay.run(server, events=args.events, batch=args.replay_batch,
                               per_event_budget=args.per_event_budget, per_event_limit=args.per_event_limit)
+        say()
+    if "timetravel" in only:
+        from . import timetravel
+
+        figures += timetravel.run(server, events=2_000 if args.quick else 10_000)
         say()
     elapsed = time.perf_counter() - started
     say(f"Summary ({'quick, ' if args.quick else ''}{elapsed:,.0f} s, load average now {load_average()}):")
