@@ -134,3 +134,17 @@ def test_realtime_mode_writes_device_rows_instead_of_pjsip_files(runtime, tmp_pa
     runtime.wait(r.notification_id)
     applier.step()
     assert not runtime.read._rows("SELECT id FROM ps_auths WHERE id = %s", [username])
+
+
+def test_generated_config_verifies_against_a_fresh_render(runtime, tmp_path):
+    from projections.asterisk.verify import compare
+
+    t = _tenant(runtime, "V")
+    _ext(runtime, t.id, "201")
+    applier = ConfigApplier(runtime.pool, tmp_path)
+    applier.full()
+    assert compare(runtime.pool, tmp_path, realtime=False) == []
+    code = t.data["code"]
+    (tmp_path / f"extensions_t_{code}.conf").write_text("; edited by hand\n")
+    (tmp_path / "pjsip_t_stray.conf").write_text("")
+    assert compare(runtime.pool, tmp_path, realtime=False) == [f"extensions_t_{code}.conf", "pjsip_t_stray.conf"]

@@ -41,6 +41,9 @@ def run_cli(runtime, monkeypatch, capsys):
     db = runtime.db
     monkeypatch.setenv("DATABASE_URL", f"postgresql://{db.user}@/{db.dbname}?host={db.host}&port={db.port}")
     monkeypatch.setattr("logging.basicConfig", lambda **kw: None)
+    import tempfile
+
+    monkeypatch.setenv("PBXFLOW_DATA_DIR", tempfile.mkdtemp(prefix="pbxflow-verify-"))  # no generated config here
     code = cli.main(["replay", "--verify"])
     return code, capsys.readouterr().out
 

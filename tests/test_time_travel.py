@@ -132,3 +132,31 @@ def test_api_state_diff_history_and_restore(client):
     other = client.post("/api/tenants", json={"name": "Other"}).json()["id"]
     assert client.get(f"/api/tenants/{other}/history/{ext['id']}").status_code == 404
     assert client.post(f"/api/tenants/{other}/revert", json={"position": 1}).status_code == 404
+
+
+patches = st.fixed_dictionaries({}, optional={
+    "name": st.text(alphabet="abcXYZ ;[]", min_size=1, max_size=12).filter(lambda s: s.strip()),
+    "number": st.sampled_from(["202", "203", "204"]),
+    "ring_strategy": st.sampled_from(["parallel", "sequential"]),
+    "voicemail": st.booleans(),
+}).filter(bool)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(patches)
+def test_revert_followed_by_reapply_is_identity_for_any_change(runtime, patch):
+    t = runtime.app.create(SYSTEM, "tenant", None, {"name": "P"})
+    e = runtime.app.create(SYSTEM, "extension", t.id, {"number": "201", "name": "Start", "devices": [{"type": "sip"}]})
+    try:
+        changed = runtime.app.update(SYSTEM, "extension", t.id, e.id, None, patch)
+    except DomainError:
+        return
+    if changed.position is None:
+        return  # nothing changed, nothing to revert
+    runtime.wait(changed.notification_id)
+    reverted = timetravel.revert_change(runtime.app, runtime.pool, SYSTEM, t.id, changed.position)
+    assert reverted.data == e.data
+    runtime.wait(reverted.notification_id)
+    again = timetravel.revert_change(runtime.app, runtime.pool, SYSTEM, t.id, reverted.position)
+    assert again.data == changed.data
+    runtime.wait(again.notification_id)

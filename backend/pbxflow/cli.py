@@ -105,7 +105,7 @@ def cmd_replay(args, settings: Settings) -> int:
 
     db = database.resolve(settings.database_url, settings.data_dir)
     if getattr(args, "verify", False):
-        return _replay_verify(db)
+        return _replay_verify(db, settings)
     probe = Runtime(db, run_projections=False)
     head = probe.app.recorder.max_notification_id() or 0
     probe.view.reset(probe.app.name)
@@ -134,7 +134,7 @@ def cmd_replay(args, settings: Settings) -> int:
     return 0
 
 
-def _replay_verify(db) -> int:
+def _replay_verify(db, settings: Settings) -> int:
     """Rebuild into fresh tables and compare with the live read model (F-AUD-4)."""
     from . import replay_verify
     from .runtime import Runtime
@@ -156,7 +156,20 @@ def _replay_verify(db) -> int:
     elapsed = time.monotonic() - started
     verdict = "identical" if result.identical else "DIFFERENT"
     print(f"{verdict}: read model rebuilt from {result.events} events up to position {result.position} in {elapsed:.1f} s")
-    return 0 if result.identical else 1
+    config_ok = True
+    live_dir = settings.data_dir / "asterisk"
+    if live_dir.is_dir():
+        from projections.asterisk.verify import compare
+
+        runtime = Runtime(db, run_projections=False)
+        try:
+            realtime = os.environ.get("PBXFLOW_PJSIP_REALTIME", "").lower() not in ("", "0", "no", "false")
+            differing = compare(runtime.pool, live_dir, realtime=realtime)
+        finally:
+            runtime.close()
+        config_ok = not differing
+        print(f"Asterisk config in {live_dir}: " + ("identical to a fresh render" if config_ok else f"DIFFERENT: {', '.join(differing)}"))
+    return 0 if result.identical and config_ok else 1
 
 
 def _progress(done: int, total: int, started: float) -> None:
