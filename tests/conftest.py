@@ -156,3 +156,23 @@ def asterisk(tmp_path_factory) -> Iterator[Sandbox]:
         yield Sandbox(data_dir, env)
     finally:
         subprocess.run([str(SANDBOX), "down"], env=env, capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def reloader(asterisk):
+    """Reloads the suite's sandbox over AMI (a module's tests share one connection)."""
+    from sipp import make_reloader
+
+    r = make_reloader(asterisk)
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def phones(asterisk, tmp_path):
+    """sipp phones against the suite's sandbox, each with its own ports."""
+    from sipp import Sipp
+
+    s = Sipp(asterisk.sip_port, tmp_path / "sipp")
+    yield s
+    s.close()

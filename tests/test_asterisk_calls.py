@@ -19,26 +19,12 @@ from projections.asterisk import source
 from projections.asterisk.applier import ConfigApplier
 from projections.asterisk.parse import structure
 from projections.asterisk.render import TenantConfig, render_tenant
-from sipp import FAILED, OK, TIMED_OUT, RecordingReloader, Sipp, SippResult, allocate, make_reloader, wait_for
+from sipp import FAILED, OK, TIMED_OUT, RecordingReloader, Sipp, SippResult, allocate, wait_for
 
 pytestmark = pytest.mark.asterisk
 
 
 # --- fixtures and setup helpers ------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def reloader(asterisk):
-    r = make_reloader(asterisk)
-    yield r
-    r.close()
-
-
-@pytest.fixture
-def phones(asterisk, tmp_path):
-    s = Sipp(asterisk.sip_port, tmp_path / "sipp")
-    yield s
-    s.close()
 
 
 @dataclass(frozen=True)

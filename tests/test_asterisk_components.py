@@ -16,25 +16,11 @@ import pytest
 
 from pbxflow.context import SYSTEM
 from pbxflow.voicemail_spool import SmtpSettings, VoicemailNotifier, list_messages
-from sipp import OK, Sipp, allocate, make_reloader, wait_for
+from sipp import OK, Sipp, allocate, wait_for
 from smtp_sink import SmtpSink
 from test_asterisk_calls import apply, channels, from_header, make_ext, make_tenant, register, up_channels_of
 
 pytestmark = pytest.mark.asterisk
-
-
-@pytest.fixture(scope="module")
-def reloader(asterisk):
-    r = make_reloader(asterisk)
-    yield r
-    r.close()
-
-
-@pytest.fixture
-def phones(asterisk, tmp_path):
-    s = Sipp(asterisk.sip_port, tmp_path / "sipp")
-    yield s
-    s.close()
 
 
 def sandbox_root(env: dict) -> Path:

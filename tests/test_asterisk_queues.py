@@ -17,25 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from sipp import OK, Sipp, allocate, make_reloader, udp_bound, wait_for
+from sipp import OK, allocate, udp_bound, wait_for
 from test_asterisk_calls import apply, channels, make_ext, make_tenant, register
 from test_asterisk_components import UAC_STAY, create, hang_up_all, start_staying_call
 
 pytestmark = pytest.mark.asterisk
-
-
-@pytest.fixture(scope="module")
-def reloader(asterisk):
-    r = make_reloader(asterisk)
-    yield r
-    r.close()
-
-
-@pytest.fixture
-def phones(asterisk, tmp_path):
-    s = Sipp(asterisk.sip_port, tmp_path / "sipp")
-    yield s
-    s.close()
 
 
 def queue_members_idle(asterisk, queue: str, count: int) -> bool:
