@@ -24,9 +24,12 @@ from .domain import nodes as _nodes  # noqa: F401
 from .domain import users as _users  # noqa: F401
 from .domain import classifiers as _classifiers, ivr as _ivr, schedules as _schedules, voice_messages as _voice_messages  # noqa: F401
 from .domain import groups as _groups, media as _media, pickup as _pickup, voicemail as _voicemail  # noqa: F401
+from .domain import schemes as _schemes
+from .routing import graph as _graph
+from .routing.validate import entries as _scheme_entries
 from .domain.objects import Claim, DirectoryObject
 from .domain.passwords import verify_password
-from .errors import Conflict, Invalid, NotFound, VersionConflict
+from .errors import Conflict, Invalid, NotFound, PublishRefused, VersionConflict
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,63 @@ class ConfigApplication(Application[uuid.UUID]):
         if not obj.change(doc, actor.meta(obj.tenant_id), action="restore"):
             return _result(obj, None)
         return _result(obj, self._save(obj, *claims))
+
+    # --- routing schemes --------------------------------------------------------
+
+    def edit_scheme(self, actor: Actor, tenant_id: str, scheme_id: str, expected_version: int | None, body: Any) -> Result:
+        """One editing command on a scheme's draft (one event, named after the command)."""
+        cmd = _graph.parse_command(body)
+        obj = self.load("scheme", scheme_id, tenant_id)
+        self._check_version(obj, expected_version)
+        new, action, _node = _graph.apply(obj.data, cmd)
+        doc = _schemes.SCHEME.normalise(new, tenant=None, current=obj.data)
+        _check_text(doc)
+        if not obj.change(doc, actor.meta(obj.tenant_id), action=action):
+            return _result(obj, None)
+        return _result(obj, self._save(obj))
+
+    def replace_scheme_draft(self, actor: Actor, tenant_id: str, scheme_id: str, expected_version: int | None, graph: Any) -> Result:
+        """The whole draft replaced (import): nodes not in ``graph`` are removed."""
+        obj = self.load("scheme", scheme_id, tenant_id)
+        self._check_version(obj, expected_version)
+        new = _graph.replace_nodes(obj.data, _graph.from_graph(graph))
+        doc = _schemes.SCHEME.normalise(new, tenant=None, current=obj.data)
+        _check_text(doc)
+        if not obj.change(doc, actor.meta(obj.tenant_id), action="scheme.replace_draft"):
+            return _result(obj, None)
+        return _result(obj, self._save(obj))
+
+    def publish_scheme(self, actor: Actor, tenant_id: str, scheme_id: str, expected_version: int | None, comment: str,
+                       validator: Callable[[dict], list[dict]], *, revert_to: int | None = None) -> tuple[Result, Result]:
+        """Publish the draft (or, with ``revert_to``, that revision's graph) as the next revision, atomically.
+
+        ``validator`` returns the findings for a scheme document (errors refuse the publish).
+        """
+        kind = _schemes.SCHEME
+        obj = self.load("scheme", scheme_id, tenant_id)
+        self._check_version(obj, expected_version)
+        doc = dict(obj.data)
+        if revert_to is not None:
+            old = self.load("scheme_revision", _schemes.revision_id(str(obj.id), revert_to), tenant_id)
+            doc = _graph.replace_nodes(doc, old.data["nodes"])
+            doc = {k: v for k, v in doc.items() if v is not None or not k.startswith(_graph.NODE_PREFIX)}
+        errors = [f for f in validator(doc) if f["severity"] == "error"]
+        if errors:
+            raise PublishRefused(errors)
+        number = int(doc.get("revisions") or 0) + 1
+        nodes = {k: v for k, v in doc.items() if k.startswith(_graph.NODE_PREFIX)}
+        entries = _scheme_entries(doc)
+        meta = actor.meta(obj.tenant_id)
+        revision = DirectoryObject.new("scheme_revision", obj.tenant_id, {
+            "scheme_id": str(obj.id), "number": number, "name": doc.get("name", ""), "comment": comment,
+            "nodes": nodes, "entries": entries, "reverted_from": revert_to,
+        }, meta, id=_schemes.revision_id(str(obj.id), number))
+        new_doc = {**_graph.replace_nodes(obj.data, nodes), "published_revision": number, "revisions": number, "entries": entries}
+        new_doc = {k: v for k, v in new_doc.items() if v is not None or not k.startswith(_graph.NODE_PREFIX)}
+        claims = self._claim(kind, obj.tenant_id, str(obj.id), old=kind.claims(obj.tenant_id, obj.data), new=kind.claims(obj.tenant_id, new_doc))
+        obj.change(new_doc, meta, action="scheme.revert" if revert_to is not None else "scheme.publish")
+        saved = self._save(obj, revision, *claims)
+        return _result(obj, saved), _result(revision, saved)
 
     def _load_any(self, obj_id: str) -> DirectoryObject:
         try:

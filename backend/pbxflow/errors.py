@@ -57,3 +57,15 @@ class Unauthorized(DomainError):
 class TooManyRequests(DomainError):
     status = 429
     title = "Too many requests"
+
+
+class PublishRefused(DomainError):
+    """A scheme with validation errors is not published; the findings name nodes and ports."""
+
+    status = 422
+    title = "Scheme has errors"
+
+    def __init__(self, findings: list[dict]):
+        first = findings[0]["message"] if findings else ""
+        super().__init__(f"the scheme has {len(findings)} error(s); first: {first}", fields=["graph"],
+                         extra={"findings": findings})

@@ -13,7 +13,11 @@ from pathlib import Path
 
 import jinja2
 
+from pbxflow.routing.components import Components
+from pbxflow.routing.validate import entry_nodes
+
 from . import escape
+from .scheme import compile_scheme, entry_lines
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "asterisk" / "templates"
 # Where Asterisk sees $PBXFLOW_DATA_DIR/asterisk/media (the generated-config directory is
@@ -42,6 +46,11 @@ class TenantConfig:
     classifiers: list[dict] = field(default_factory=list)  # VIP lists of groups
     voice_messages: list[dict] = field(default_factory=list)  # group greetings
     pickup_code: str = DEFAULT_PICKUP_CODE
+    timezone: str = "UTC"
+    schedules: list[dict] = field(default_factory=list)
+    ivr_menus: list[dict] = field(default_factory=list)
+    # Published routing schemes: {"id", "revision", "nodes" (stored node fields), "entries"}.
+    schemes: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -290,6 +299,36 @@ def _pickup_code(t: TenantConfig) -> str:
     return DEFAULT_PICKUP_CODE if code.isdigit() or code in RESERVED_CODES else code
 
 
+def scheme_components(t: TenantConfig) -> Components:
+    """The tenant's components as the scheme compiler (and the simulator) read them."""
+    def by_id(items: list[dict]) -> dict[str, dict]:
+        return {i["id"]: i for i in items if i.get("id")}
+
+    return Components(
+        tenant_code=t.code, timezone=t.timezone, extensions=by_id(t.extensions), groups=by_id(t.groups),
+        schedules=by_id(t.schedules), classifiers=by_id(t.classifiers), voice_messages=by_id(t.voice_messages),
+        ivr_menus=by_id(t.ivr_menus), voicemail_boxes=by_id(t.voicemail_boxes), media=by_id(t.media),
+        dids=frozenset("+" + n["number"].lstrip("+") for n in t.numbers),
+    )
+
+
+def _schemes(t: TenantConfig, code: str) -> tuple[str, dict[str, list[str]], dict[str, list[str]]]:
+    """Compiled scheme contexts, and the entry applications for DIDs (digits) and internal numbers."""
+    if not t.schemes:
+        return "", {}, {}
+    comps = scheme_components(t)
+    texts, dids, internal = [], {}, {}
+    for s in sorted(t.schemes, key=lambda s: s["id"]):
+        texts.append(compile_scheme(code, s["id"], s["revision"], s["nodes"], comps, vm_context=voicemail_context(code)))
+        for number, node in sorted(entry_nodes(s["nodes"]).items()):
+            lines = entry_lines(code, s["id"], number, node)
+            if number.startswith("+"):
+                dids.setdefault(escape.digits(number.lstrip("+")), lines)
+            else:
+                internal.setdefault(escape.ident(number), lines)
+    return "\n".join(texts), dids, internal
+
+
 def render_tenant(t: TenantConfig) -> dict[str, str]:
     code = escape.ident(t.code)
     comp = _Components.of(t, code)
@@ -309,8 +348,10 @@ def render_tenant(t: TenantConfig) -> dict[str, str]:
     for e in exts:
         box = comp.ext_box(e) if e.get("voicemail") else None
         ext_views.append(_ext_view(code, e, escape.digits(box["mailbox"]) if box else None))
+    schemes_text, scheme_dids, scheme_internal = _schemes(t, code)
     ctx = {
         "tenant": t, "code": code, "endpoints": endpoints,
+        "scheme_lines": schemes_text.splitlines(), "scheme_dids": scheme_dids, "scheme_internal": scheme_internal,
         "extensions": ext_views,
         # A destination that is not (or no longer) an extension or group falls back to ringing everyone.
         "numbers": [{"digits": escape.digits(n["number"].lstrip("+")),

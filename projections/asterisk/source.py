@@ -9,7 +9,8 @@ from psycopg.rows import dict_row
 from .render import DEFAULT_PICKUP_CODE, PlatformConfig, TenantConfig
 
 # The kinds a tenant's Asterisk config is rendered from.
-TENANT_KINDS = ("extension", "number", "group", "pickup_group", "voicemail_box", "media", "classifier", "voice_message")
+TENANT_KINDS = ("extension", "number", "group", "pickup_group", "voicemail_box", "media", "classifier", "voice_message",
+                "schedule", "ivr_menu", "scheme")
 
 
 def _rows(conn, query: str, params=()) -> list[dict]:
@@ -35,6 +36,10 @@ def load_tenant(conn, tenant_id: str) -> TenantConfig | None:
         return [{**o["data"], "id": str(o["id"])} for o in objs if o["kind"] == kind]
 
     return TenantConfig(
+        timezone=tenant.get("timezone") or "UTC",
+        schedules=of("schedule"),
+        ivr_menus=of("ivr_menu"),
+        schemes=_published_schemes(conn, of("scheme")),
         id=tenant_id,
         code=tenant["code"],
         name=tenant.get("name", ""),
@@ -48,6 +53,18 @@ def load_tenant(conn, tenant_id: str) -> TenantConfig | None:
         voice_messages=of("voice_message"),
         pickup_code=tenant.get("pickup_code") or DEFAULT_PICKUP_CODE,
     )
+
+
+def _published_schemes(conn, schemes: list[dict]) -> list[dict]:
+    """The live revision of each published scheme (revisions are objects of their own)."""
+    from pbxflow.domain.schemes import revision_id
+
+    wanted = {revision_id(s["id"], s["published_revision"]): s["id"] for s in schemes if s.get("published_revision")}
+    if not wanted:
+        return []
+    rows = _rows(conn, "SELECT id, data FROM rm_objects WHERE kind = 'scheme_revision' AND id = ANY(%s)", (list(wanted),))
+    return [{"id": r["data"]["scheme_id"], "revision": r["data"]["number"], "nodes": r["data"]["nodes"],
+             "entries": r["data"].get("entries") or []} for r in rows]
 
 
 def load_platform(conn) -> PlatformConfig:

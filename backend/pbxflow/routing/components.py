@@ -1,0 +1,74 @@
+"""What a scheme refers to, as plain data: the tenant's components by id (pure).
+
+Built by the caller from the event store (publish), the read model (validation, simulation)
+or the renderer's source; the validator, the simulator and the compiler only read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Components:
+    tenant_code: str = "t"
+    timezone: str = "UTC"
+    extensions: dict[str, dict] = field(default_factory=dict)
+    groups: dict[str, dict] = field(default_factory=dict)
+    schedules: dict[str, dict] = field(default_factory=dict)
+    classifiers: dict[str, dict] = field(default_factory=dict)
+    voice_messages: dict[str, dict] = field(default_factory=dict)
+    ivr_menus: dict[str, dict] = field(default_factory=dict)
+    voicemail_boxes: dict[str, dict] = field(default_factory=dict)
+    media: dict[str, dict] = field(default_factory=dict)
+    dids: frozenset[str] = frozenset()  # the tenant's external numbers, "+<digits>"
+    numbering: dict = field(default_factory=dict)  # the tenant's numbering plan settings
+
+    BY_KIND = {
+        "extension": "extensions", "group": "groups", "schedule": "schedules", "classifier": "classifiers",
+        "voice_message": "voice_messages", "ivr_menu": "ivr_menus", "voicemail_box": "voicemail_boxes",
+        "media": "media",
+    }
+
+    def get(self, kind: str, obj_id: str | None) -> dict | None:
+        if not obj_id:
+            return None
+        return getattr(self, self.BY_KIND[kind]).get(obj_id)
+
+    def internal_numbers(self) -> dict[str, str]:
+        """Numbers of extensions and groups -> what they are ("extension 201")."""
+        out = {e["number"]: f"extension {e['number']}" for e in self.extensions.values() if e.get("number")}
+        out.update({g["number"]: f"group {g['number']}" for g in self.groups.values() if g.get("number")})
+        return out
+
+    def message_seconds(self, message_id: str | None) -> float:
+        """How long a voice message plays: its media's duration times repeat, plus pauses."""
+        msg = self.voice_messages.get(message_id or "")
+        if not msg:
+            return 0.0
+        media = self.media.get(msg.get("media_id") or "")
+        if not media:
+            return 0.0
+        repeat = int(msg.get("repeat", 1))
+        return repeat * media.get("duration_ms", 0) / 1000 + (repeat - 1) * int(msg.get("pause_seconds", 0))
+
+    def prompt_seconds(self, message_id: str | None) -> float:
+        """How long a voice message plays as a prompt: its files back to back, no pauses."""
+        msg = self.voice_messages.get(message_id or "")
+        media = self.media.get((msg or {}).get("media_id") or "")
+        if not msg or not media:
+            return 0.0
+        return int(msg.get("repeat", 1)) * media.get("duration_ms", 0) / 1000
+
+    @classmethod
+    def from_objects(cls, tenant: dict, objects: list[tuple[str, str, dict]], *, tenant_code: str | None = None) -> "Components":
+        """From (kind, id, data) triples of one tenant; numbers are the tenant's DIDs."""
+        by: dict[str, dict[str, dict]] = {v: {} for v in cls.BY_KIND.values()}
+        dids = set()
+        for kind, obj_id, data in objects:
+            if kind in cls.BY_KIND:
+                by[cls.BY_KIND[kind]][obj_id] = {**data, "id": obj_id}
+            elif kind == "number" and data.get("number"):
+                dids.add("+" + data["number"].lstrip("+"))
+        return cls(tenant_code=tenant_code or tenant.get("code", "t"), timezone=tenant.get("timezone", "UTC"),
+                   dids=frozenset(dids), numbering=tenant.get("numbering") or {}, **by)

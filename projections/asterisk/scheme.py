@@ -1,0 +1,321 @@
+"""The routing-scheme compiler: a published revision to dialplan text (pure).
+
+Input: the revision's stored nodes, the tenant's components and settings; output: the text
+of the scheme's contexts. Semantics shared with the simulator (pbxflow.routing.simulate) are
+written down in docs/schemes.md; the agreement tests place real calls to check them.
+
+Layout, for tenant code C and scheme id S (12 hex digits of its id):
+  [t-C-s-S]            one extension ``node-<id>`` per node, plus ``hop-limit`` and ``end``
+  [t-C-s-S-<id>]       an IVR node's menu: keys, ``i`` (invalid), ``t`` (timeout); an IVR needs
+                       its own context so that a key is never the start of a longer extension
+  [t-C-s-S-<id>-list]  a caller filter's numbers and prefixes
+  [t-C-s-S-<id>-dates] a time condition's exception dates
+Every node visit first counts a hop (a call that loops is ended at HOP_LIMIT) and then emits
+the marker ``UserEvent(PbxflowNode, Scheme, Revision, Node)`` that the call protocol reads.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pbxflow.routing.catalogue import KEYS, key_port
+from pbxflow.routing.components import Components
+from pbxflow.routing.graph import nodes_of
+from pbxflow.routing.simulate import HOP_LIMIT
+from pbxflow.schedule_eval import DAY_MINUTES, exceptions_by_date, hours_on, weekday_hours
+from datetime import date
+
+from . import escape
+
+HANGUP_CAUSES = {"normal": 16, "busy": 17, "congestion": 34}
+_KEY_EXTEN = {k: k for k in KEYS}  # * and # are valid extensions as they are
+
+
+def scheme_key(scheme_id: str) -> str:
+    return scheme_id.replace("-", "")[:12]
+
+
+def scheme_context(code: str, scheme_id: str) -> str:
+    return f"t-{escape.ident(code)}-s-{escape.ident(scheme_key(scheme_id))}"
+
+
+def node_exten(node_id: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9_-]{0,23}", node_id):
+        raise escape.UnsafeValue(f"not a node id: {node_id!r}")
+    return f"node-{node_id}"
+
+
+def _media_files(code: str, comps: Components, message_id: str | None) -> list[str]:
+    from .render import media_path
+    msg = comps.voice_messages.get(message_id or "")
+    if not msg or msg.get("media_id") not in comps.media:
+        return []
+    return [media_path(code, msg["media_id"])] * int(msg.get("repeat", 1))
+
+
+def _interval_test(var: str, hours: list[tuple[int, int]]) -> str:
+    """An expression true when HHMM in ${var} is in one of the intervals."""
+    parts = []
+    for s, e in hours:
+        lo, hi = (s // 60) * 100 + s % 60, (e // 60) * 100 + e % 60
+        if s == 0 and e >= DAY_MINUTES:
+            parts.append("1")
+        elif s == 0:
+            parts.append(f"${{{var}}} < {hi}")
+        elif e >= DAY_MINUTES:
+            parts.append(f"${{{var}}} >= {lo}")
+        else:
+            parts.append(f"(${{{var}}} >= {lo} & ${{{var}}} < {hi})")
+    return " | ".join(parts) if parts else "0"
+
+
+class _Compiler:
+    def __init__(self, code: str, scheme_id: str, revision: int, doc: dict, comps: Components, vm_context: str):
+        self.code = escape.ident(code)
+        self.sid = scheme_key(scheme_id)
+        self.revision = int(revision)
+        self.nodes = nodes_of(doc)
+        self.comps = comps
+        self.ctx = scheme_context(code, scheme_id)
+        self.vm_context = vm_context
+        self.main: list[str] = []
+        self.extra: list[str] = []
+
+    def go(self, node: dict, port: str) -> str:
+        """Where a port leads: a node, or the default end (hang up)."""
+        target = node.get("next", {}).get(port)
+        return f"{self.ctx},{node_exten(target)},1" if target else f"{self.ctx},end,1"
+
+    def compile(self) -> str:
+        out = [f"; routing scheme {self.sid}, revision {self.revision}", f"[{self.ctx}]"]
+        for nid in sorted(self.nodes):
+            out.extend(self.node(nid, self.nodes[nid]))
+        out += [
+            "exten => end,1,Hangup()",
+            f"exten => hop-limit,1,UserEvent(PbxflowHopLimit,Scheme: {self.sid},Revision: {self.revision})",
+            " same => n,Hangup(16)",
+        ]
+        return "\n".join(out + self.extra) + "\n"
+
+    def node(self, nid: str, node: dict) -> list[str]:
+        lines = [
+            f"exten => {node_exten(nid)},1,Set(PBXFLOW_HOPS=$[${{PBXFLOW_HOPS}} + 1])",
+            f" same => n,GotoIf($[${{PBXFLOW_HOPS}} > {HOP_LIMIT}]?{self.ctx},hop-limit,1)",
+            f" same => n,UserEvent(PbxflowNode,Scheme: {self.sid},Revision: {self.revision},Node: {nid})",
+        ]
+        body = getattr(self, "_" + node["type"])(nid, node, node["params"])
+        return lines + [" same => n," + b for b in body]
+
+    # --- node bodies: each a list of applications after "same => n," --------------------
+
+    def _entry(self, nid, node, p):
+        return [f"Goto({self.go(node, 'next')})"]
+
+    def _set_name(self, nid, node, p):
+        text = escape.callerid_name(p["text"]).replace("$", "").replace(",", " ").replace("|", " ")
+        text = text.replace("(", " ").replace(")", " ").replace("[", " ").replace("]", " ").strip() or "?"
+        value = f"{text} ${{CALLERID(name)}}" if p["mode"] == "prefix" else text
+        return [f"Set(CALLERID(name)={value})", f"Goto({self.go(node, 'next')})"]
+
+    def _caller_filter(self, nid, node, p):
+        ctx = f"{self.ctx}-{nid}-list"
+        patterns: set[str] = set()
+        for pre in p.get("prefixes", ()):
+            patterns.add(f"_{escape.digits(pre.lstrip('+'))}!")
+        classifier = self.comps.get("classifier", p.get("classifier_id"))
+        for entry in (classifier or {}).get("entries", ()):
+            number = str(entry.get("number", "")).lstrip("+")
+            if re.fullmatch(r"[0-9]{1,20}\*", number):
+                patterns.add(f"_{number[:-1]}!")
+            elif re.fullmatch(r"[0-9]{1,20}", number):
+                patterns.add(number)
+        self.extra += ["", f"[{ctx}]"] + [f"exten => {pat},1,Return()" for pat in sorted(patterns)]
+        if not patterns:
+            self.extra.append("exten => none,1,Return()")  # an empty context would not exist
+        return [
+            # Digits only: the caller's number is the caller's to choose, never part of an expression.
+            "Set(PBXFLOW_CALLER=${FILTER(0-9,${CALLERID(num)})})",
+            f"GotoIf($[${{LEN(${{PBXFLOW_CALLER}})}} = 0]?{self.go(node, 'no_match')})",
+            f"GotoIf(${{DIALPLAN_EXISTS({ctx},${{PBXFLOW_CALLER}},1)}}?{self.go(node, 'match')}:{self.go(node, 'no_match')})",
+        ]
+
+    def _time_condition(self, nid, node, p):
+        schedule = self.comps.get("schedule", p.get("schedule_id")) or {}
+        tz = self.comps.timezone
+        if not re.fullmatch(r"[A-Za-z0-9_+/-]{1,64}", tz):
+            raise escape.UnsafeValue(f"not a time zone: {tz!r}")
+        yes, no = self.go(node, "open"), self.go(node, "closed")
+        body = [
+            "Set(PBXFLOW_NOW=${EPOCH})",
+            f"Set(PBXFLOW_DAY=${{STRFTIME(${{PBXFLOW_NOW}},{tz},%Y%m%d)}})",
+            f"Set(PBXFLOW_WD=${{STRFTIME(${{PBXFLOW_NOW}},{tz},%u)}})",
+            # "1HHMM" - 10000: HHMM as a number, without a leading zero
+            f"Set(PBXFLOW_HM=$[1${{STRFTIME(${{PBXFLOW_NOW}},{tz},%H%M)}} - 10000])",
+        ]
+        exceptions = exceptions_by_date(schedule)
+        if exceptions:
+            dates = f"{self.ctx}-{nid}-dates"
+            body.append(f"GotoIf(${{DIALPLAN_EXISTS({dates},${{PBXFLOW_DAY}},1)}}?{dates},${{PBXFLOW_DAY}},1)")
+            self.extra += ["", f"[{dates}]"]
+            for day in sorted(exceptions):
+                d = date.fromisoformat(day)
+                test = _interval_test("PBXFLOW_HM", hours_on(schedule, d, exceptions))
+                self.extra.append(f"exten => {d:%Y%m%d},1,GotoIf($[{test}]?{yes}:{no})")
+        for weekday in range(7):
+            hours = weekday_hours(schedule, weekday)
+            if hours:
+                body.append(f"GotoIf($[${{PBXFLOW_WD}} = {weekday + 1} & ({_interval_test('PBXFLOW_HM', hours)})]?{yes})")
+        body.append(f"Goto({no})")
+        return body
+
+    def _play_message(self, nid, node, p):
+        msg = self.comps.voice_messages.get(p.get("voice_message_id") or "") or {}
+        files = _media_files(self.code, self.comps, p.get("voice_message_id"))
+        body = ["Answer()"]
+        for i, f in enumerate(files):
+            if i and int(msg.get("pause_seconds", 0)):
+                body.append(f"Wait({int(msg['pause_seconds'])})")
+            body.append(f"Playback({f})")
+        return body + [f"Goto({self.go(node, 'next')})"]
+
+    def _ivr(self, nid, node, p):
+        menu = self.comps.get("ivr_menu", p.get("menu_id")) or {}
+        ctx = f"{self.ctx}-{nid}"
+        prompt = _media_files(self.code, self.comps, menu.get("prompt_voice_message_id"))
+        invalid = _media_files(self.code, self.comps, menu.get("invalid_prompt_voice_message_id"))
+        max_errors = int(menu.get("max_errors", 3))
+        lines = ["", f"[{ctx}]", "exten => s,1,NoOp(menu)"]
+        if prompt:
+            lines.append(f" same => n,Background({'&'.join(prompt)})")
+        lines.append(f" same => n,WaitExten({int(menu.get('digit_timeout', 5))})")
+        for item in menu.get("keys", ()):
+            lines.append(f"exten => {_KEY_EXTEN[item['key']]},1,NoOp(key {item['key']})")
+            lines += [" same => n," + a for a in self._menu_action(node, item, key_port(item["key"]), ctx)]
+        for exten, exit_field, port in (("i", "default_exit", "invalid"), ("t", "timeout_exit", "timeout")):
+            lines += [
+                f"exten => {exten},1,Set(PBXFLOW_ERRORS=$[${{PBXFLOW_ERRORS}} + 1])",
+                f" same => n,GotoIf($[${{PBXFLOW_ERRORS}} >= {max_errors}]?{exten}exit)",
+            ]
+            if invalid:
+                lines.append(f" same => n,Background({'&'.join(invalid)})")
+            lines.append(" same => n,Goto(s,1)")
+            actions = self._menu_action(node, menu.get(exit_field) or {"action": "exit"}, port, ctx)
+            lines.append(f" same => n({exten}exit),{actions[0]}")
+            lines += [" same => n," + a for a in actions[1:]]
+        self.extra += lines
+        return ["Set(PBXFLOW_ERRORS=0)", "Answer()", f"Goto({ctx},s,1)"]
+
+    def _menu_action(self, node: dict, item: dict, port: str, ctx: str) -> list[str]:
+        action, target = item.get("action", "exit"), item.get("target")
+        if action == "exit":
+            return [f"Goto({self.go(node, port)})"]
+        if action == "repeat":
+            return [f"Goto({ctx},s,1)"]
+        if action == "voice_message":
+            files = _media_files(self.code, self.comps, target)
+            return [f"Playback({f})" for f in files] + [f"Goto({ctx},s,1)"]
+        if action == "hangup":
+            return ["Hangup(16)"]
+        if action == "extension":
+            return [f"Goto(t-{self.code}-ext,{escape.ident(target)},1)"]
+        if action == "voicemail":
+            box = self.comps.get("voicemail_box", target) or {}
+            if not box.get("mailbox"):
+                return ["Hangup(16)"]
+            return [f"VoiceMail({escape.digits(box['mailbox'])}@{self.vm_context},u)", "Hangup()"]
+        if action == "external":
+            return [f"Dial(Local/{escape.digits(target.lstrip('+'))}@t-{self.code}-outbound,60)", "Hangup()"]
+        return ["Hangup(16)"]  # not run by a scheme (validation refuses it)
+
+    def _dial_status(self, node: dict, status_var: str = "DIALSTATUS") -> list[str]:
+        return [
+            f"GotoIf($[\"${{{status_var}}}\" = \"ANSWER\"]?{self.go(node, 'answered')})",
+            f"GotoIf($[\"${{{status_var}}}\" = \"BUSY\"]?{self.go(node, 'busy')})",
+            f"GotoIf($[\"${{{status_var}}}\" = \"NOANSWER\"]?{self.go(node, 'no_answer')})",
+            f"Goto({self.go(node, 'unavailable')})",
+        ]
+
+    def _dial(self, nid, node, p):
+        from .render import dial_targets
+        ext = self.comps.get("extension", p.get("extension_id"))
+        legs = dial_targets(self.code, ext) if ext else []
+        if not legs:
+            return [f"Goto({self.go(node, 'unavailable')})"]
+        # g: go on in the dialplan after an answered call ends, when "answered" leads somewhere
+        options = "g" if node.get("next", {}).get("answered") else ""
+        return [f"Dial({'&'.join(legs)},{int(p['ring_time'])},{options})"] + self._dial_status(node)
+
+    def _forward(self, nid, node, p):
+        if not p.get("number"):
+            return [f"Goto({self.go(node, 'unavailable')})"]
+        options = "g" if node.get("next", {}).get("answered") else ""
+        target = f"Local/{escape.digits(p['number'].lstrip('+'))}@t-{self.code}-outbound"
+        return [f"Dial({target},{int(p['ring_time'])},{options})"] + self._dial_status(node)
+
+    def _group(self, nid, node, p):
+        from .render import QUEUE_STRATEGIES  # noqa: F401  (the queue itself is rendered with the group)
+        group = self.comps.get("group", p.get("group_id"))
+        if not group:
+            return [f"Goto({self.go(node, 'overflow')})"]
+        files, answers = _group_greeting(self.code, self.comps, group)
+        body = ["Answer()"] if answers else []
+        body += [f"Playback({f})" for f in files]
+        cont = "c" if node.get("next", {}).get("answered") else ""
+        options = ("" if answers else "r") + cont
+        queue = escape.ident(f"t-{self.code}-q{group['number']}")
+        max_wait = int(group.get("max_wait", 0)) or ""
+        body.append(f"Queue({queue},{options},,,{max_wait})")
+        # CONTINUE: answered, and the member hung up (option c); anything else is an overflow
+        body.append(f"GotoIf($[\"${{QUEUESTATUS}}\" = \"CONTINUE\"]?{self.go(node, 'answered')})")
+        body.append(f"Goto({self.go(node, 'overflow')})")
+        return body
+
+    def _direct_dial(self, nid, node, p):
+        prompt = _media_files(self.code, self.comps, p.get("voice_message_id"))
+        ext_ctx = f"t-{self.code}-ext"
+        return [
+            "Answer()",
+            f"Read(PBXFLOW_DIGITS,{'&'.join(prompt)},{int(p['max_digits'])},,1,{int(p['wait'])})",
+            f"GotoIf($[${{LEN(${{PBXFLOW_DIGITS}})}} = 0]?{self.go(node, 'timeout')})",
+            # DTMF digits only (0-9 *), so the value is safe as an extension
+            f"GotoIf(${{DIALPLAN_EXISTS({ext_ctx},${{PBXFLOW_DIGITS}},1)}}?{ext_ctx},${{PBXFLOW_DIGITS}},1)",
+            f"Goto({self.go(node, 'timeout')})",
+        ]
+
+    def _voicemail(self, nid, node, p):
+        box = self.comps.get("voicemail_box", p.get("box_id")) or {}
+        if not box.get("mailbox"):
+            return ["Hangup(16)"]
+        return [f"VoiceMail({escape.digits(box['mailbox'])}@{self.vm_context},u)", "Hangup()"]
+
+    def _fax(self, nid, node, p):
+        return ["Answer()", "ReceiveFAX(/var/spool/asterisk/fax/${UNIQUEID}.tif)", "Hangup()"]
+
+    def _hangup(self, nid, node, p):
+        return [f"Hangup({HANGUP_CAUSES[p['cause']]})"]
+
+
+def _group_greeting(code: str, comps: Components, group: dict) -> tuple[list[str], bool]:
+    """The files a group plays before queueing, and whether it answers (as render.py does)."""
+    from .render import media_path
+    files: list[str] = []
+    if group.get("greeting_media_id") in comps.media:
+        files = [media_path(code, group["greeting_media_id"])]
+    elif group.get("greeting_message_id"):
+        files = _media_files(code, comps, group["greeting_message_id"])
+    answers = bool(files or group.get("moh_class") or group.get("announce_position") or group.get("announce_holdtime"))
+    return files, answers
+
+
+def compile_scheme(code: str, scheme_id: str, revision: int, doc: dict, comps: Components, *, vm_context: str | None = None) -> str:
+    """Dialplan text of one published scheme revision."""
+    return _Compiler(code, scheme_id, revision, doc, comps, vm_context or f"t-{escape.ident(code)}").compile()
+
+
+def entry_lines(code: str, scheme_id: str, number: str, entry_node: str) -> list[str]:
+    """The applications that send a call for ``number`` into the scheme (DID or internal context)."""
+    return [
+        f"Set(__PBXFLOW_TENANT={escape.ident(code)})",
+        "Set(PBXFLOW_HOPS=0)",
+        f"Goto({scheme_context(code, scheme_id)},{node_exten(entry_node)},1)",
+    ]
