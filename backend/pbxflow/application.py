@@ -85,6 +85,8 @@ class ConfigApplication(Application[uuid.UUID]):
     name = "Config"
     # Hook for checks that need the read model (e.g. "tenant still has objects").
     dependents: Callable[[str], int] | None = None
+    # Hook: names of published schemes whose live revision uses an object (tenant id, object id).
+    live_users: Callable[[str, str], list[str]] | None = None
 
     # --- reads from the store -------------------------------------------------
 
@@ -158,6 +160,11 @@ class ConfigApplication(Application[uuid.UUID]):
                 raise Conflict(f"tenant still owns {count} objects (users, extensions, numbers); remove them first")
         if kind.name == "number" and obj.tenant_id is not None:
             raise Conflict("number is allocated to a tenant; release it first")
+        if obj.tenant_id is not None and kind.name not in ("scheme", "tenant") and self.live_users is not None:
+            users = self.live_users(obj.tenant_id, str(obj.id))
+            if users:
+                raise Conflict(f"{kind.name} is used by the published routing scheme(s) {', '.join(map(repr, users))}; "
+                               "publish them without it first", extra={"schemes": users})
         claims = self._claim(kind, obj.tenant_id, str(obj.id), old=kind.claims(obj.tenant_id, obj.data), new=[])
         obj.delete(actor.meta(obj.tenant_id))
         return _result(obj, self._save(obj, *claims))

@@ -64,6 +64,8 @@ class Runtime:
         self.read = ReadModel(self.pool)
         self.sessions = Sessions(self.pool)
         self.app.dependents = self.read.tenant_object_count
+        from .scheme_service import live_users
+        self.app.live_users = lambda tenant_id, obj_id: live_users(self.pool, tenant_id, obj_id)
         self._lock = threading.Lock()
         self.asterisk = None  # the ConfigApplier, when this process applies Asterisk config
 

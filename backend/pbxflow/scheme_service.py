@@ -47,6 +47,18 @@ def taken_entries(runtime: Runtime, tenant_id: str, scheme_id: str) -> dict[str,
     return out
 
 
+def live_users(pool, tenant_id: str, obj_id: str) -> list[str]:
+    """Names of the tenant's schemes whose live revision refers to the object (by id)."""
+    with pool.connection() as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT s.data->>'name' FROM rm_objects s JOIN rm_objects r ON r.kind = 'scheme_revision' "
+            "AND r.tenant_id = s.tenant_id AND r.data->>'scheme_id' = s.id::text "
+            "AND r.data->>'number' = s.data->>'published_revision' "
+            "WHERE s.kind = 'scheme' AND s.tenant_id = %s AND strpos((r.data->'nodes')::text, %s) > 0 ORDER BY 1",
+            (UUID(tenant_id), str(obj_id)))
+        return [r[0] if not isinstance(r, dict) else next(iter(r.values())) for r in cur.fetchall()]
+
+
 def findings(runtime: Runtime, tenant_id: str, scheme_id: str, doc: dict) -> list[dict]:
     return validate(doc, components(runtime, tenant_id), taken=taken_entries(runtime, tenant_id, scheme_id))
 
