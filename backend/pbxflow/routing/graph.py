@@ -95,7 +95,7 @@ def parse_command(body: Any) -> Command:
     """A command from a request body; errors name the field."""
     if not isinstance(body, dict) or "op" not in body:
         raise Invalid("op", "required: one of " + ", ".join(_TAGS))
-    cls = _TAGS.get(body["op"])
+    cls = _TAGS.get(body["op"]) if isinstance(body["op"], str) else None
     if cls is None:
         raise Invalid("op", f"unknown command {body['op']!r}: one of {', '.join(_TAGS)}")
     rest = {k: v for k, v in body.items() if k != "op"}
@@ -170,7 +170,9 @@ def check_node(field: str, node_id: str, node: dict) -> dict:
 
 
 def check_port(field: str, node_type: str, port: str) -> None:
-    kind = CATALOGUE[node_type]
+    kind = CATALOGUE.get(node_type)
+    if kind is None:
+        raise Invalid(field, f"unknown node type {node_type!r}")
     if port in kind.ports or (node_type == "ivr" and is_key_port(port)):
         return
     allowed = list(kind.ports) + (["key:<digit, * or #>"] if node_type == "ivr" else [])
@@ -210,6 +212,8 @@ def from_graph(graph: Any) -> dict[str, dict]:
     out: dict[str, dict] = {}
     counter = 0
     for i, n in enumerate(g["nodes"]):
+        if n["type"] not in CATALOGUE:
+            raise Invalid(f"nodes[{i}].type", f"unknown node type {n['type']!r}: one of {', '.join(CATALOGUE)}")
         nid = n.get("id")
         if not nid:
             counter += 1
