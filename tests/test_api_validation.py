@@ -41,9 +41,17 @@ EXTS, EXT = "/api/tenants/{tenant_id}/extensions", "/api/tenants/{tenant_id}/ext
 POOL, POOL_ITEM = "/api/numbers", "/api/numbers/{obj_id}"
 TRUNKS, TRUNK = "/api/trunks", "/api/trunks/{obj_id}"
 OPERATORS, OPERATOR = "/api/operators", "/api/operators/{obj_id}"
+SCHEMES, SCHEME = "/api/tenants/{tenant_id}/schemes", "/api/tenants/{tenant_id}/schemes/{obj_id}"
+SCHEME_CATALOGUE = "/api/scheme-catalogue"
+S_COMMANDS, S_DRAFT, S_VALIDATION = f"{SCHEME}/commands", f"{SCHEME}/draft", f"{SCHEME}/validation"
+S_PUBLISH, S_REVERT, S_SIMULATE = f"{SCHEME}/publish", f"{SCHEME}/revert", f"{SCHEME}/simulate"
+S_REVISIONS, S_REVISION, S_DIFF = f"{SCHEME}/revisions", f"{SCHEME}/revisions/{{number}}", f"{SCHEME}/diff"
+S_RULES = f"{SCHEME}/rules"
+SCHEME_ROUTES = (S_COMMANDS, S_DRAFT, S_VALIDATION, S_PUBLISH, S_REVERT, S_SIMULATE, S_REVISIONS, S_REVISION, S_DIFF, S_RULES)
 
 # Which world object a route's placeholders name unless a case says otherwise.
-DEFAULT_OBJECT = {T_NUMBER: "num_a", USER: "usr_a", EXT: "ext_a", POOL_ITEM: "num_free", TRUNK: "trunk", OPERATOR: "op2"}
+DEFAULT_OBJECT = {T_NUMBER: "num_a", USER: "usr_a", EXT: "ext_a", POOL_ITEM: "num_free", TRUNK: "trunk", OPERATOR: "op2",
+                  SCHEME: "sch_a", **{route: "sch_a" for route in SCHEME_ROUTES}}
 
 # Routes without client input to reject; they still need a case (a read-only one).
 NO_INPUT = {("GET", HEALTH)}
@@ -93,7 +101,7 @@ class World:
 
         snap = {p: get(p) for p in (TENANTS, POOL, TRUNKS, OPERATORS)}
         for tenant in snap[TENANTS]["items"]:
-            for col in ("users", "extensions", "numbers"):
+            for col in ("users", "extensions", "numbers", "schemes"):
                 snap[f"{tenant['id']}/{col}"] = get(f"/api/tenants/{tenant['id']}/{col}")
         snap["audit total"] = get(AUDIT, limit=1)["total"]
         snap["event store head"] = self.runtime.app.recorder.max_notification_id()
@@ -122,6 +130,13 @@ def build_world(client, runtime) -> World:
     for key, name in (("trunk", "Main"), ("trunk2", "Backup")):
         w.ids[key] = w.ok("POST", TRUNKS, {"name": name, "host": f"{name.lower()}.example.net", "username": "u1", "password": "secret-1"})["id"]
     w.ids["op2"] = w.ok("POST", OPERATORS, {"login": "op2", "name": "Second operator", "password": "operator-pass-2", "role": "operator"})["id"]
+    # Routing schemes: "sch_a" published once (revision 1, version 2), "sch_bad" with errors, "sch_b" in the other tenant.
+    for key, tenant, entry in (("sch_a", ta, "+74950000001"), ("sch_bad", ta, None), ("sch_b", tb, "+74950000002")):
+        nodes = [{"id": "bye", "type": "hangup"}] + ([{"id": "in", "type": "entry", "params": {"numbers": [entry]}}] if entry else [])
+        edges = [{"from": "in", "port": "next", "to": "bye"}] if entry else []
+        w.ids[key] = w.ok("POST", f"/api/tenants/{tenant}/schemes", {"name": key, "graph": {"nodes": nodes, "edges": edges}})["id"]
+        if entry:
+            w.ok("POST", f"/api/tenants/{tenant}/schemes/{w.ids[key]}/publish", {"comment": "first"})
     for key in ("ext_a", "ext_b"):
         entries = w.request("GET", AUDIT, params={"object_id": w.ids[key], "action": "create"}).json()["items"]
         w.positions[key] = entries[0]["position"]
@@ -664,6 +679,212 @@ add("POST", RESTORE, "another tenant's object", 404, body={"at": "2030-01-01T00:
 add("POST", RESTORE, "auditor", 403, body={"at": "2026-01-01T00:00:00Z"}, at={"obj_id": "ext_a"}, who="aud_a")
 add("POST", RESTORE, "no token", 401, body={"at": "2026-01-01T00:00:00Z"}, at={"obj_id": "ext_a"}, who="anon")
 
+# Routing schemes: the collection and its sub-routes (api/schemes.py)
+add("GET", SCHEME_CATALOGUE, "no token", 401, who="anon")
+add("GET", SCHEME_CATALOGUE, "unknown token", 401, who="not-a-token")
+
+
+def scheme_route_cases(method: str, route: str, body: Any = NO_BODY, *, write: bool, at: dict | None = None) -> None:
+    """Not found, another tenant, roles, no token: for one scheme sub-route."""
+    at = at or {}
+    for name, where in (("non-UUID id", {"obj_id": "not-a-uuid"}), ("unknown id", {"obj_id": str(MISSING)}),
+                        ("SQL-ish id", {"obj_id": "1' OR '1'='1"}), ("an extension id", {"obj_id": "ext_a"}),
+                        ("unknown tenant", {"tenant_id": str(MISSING)}), ("non-UUID tenant", {"tenant_id": "garbage"}),
+                        ("another tenant's scheme through this tenant's path", {"obj_id": "sch_b"}),
+                        ("this tenant's scheme through another tenant's path", {"tenant_id": "tb"})):
+        add(method, route, name, 404, body=body, at={**at, **where})
+    add(method, route, "another tenant as tenant admin", 404, body=body, at={**at, "tenant_id": "tb", "obj_id": "sch_b"}, who="adm_a")
+    add(method, route, "role user", 403, body=body, at=at, who="usr_a")
+    if write:
+        add(method, route, "auditor", 403, body=body, at=at, who="aud_a")
+    add(method, route, "no token", 401, body=body, at=at, who="anon")
+    add(method, route, "unknown token", 401, body=body, at=at, who="not-a-token")
+
+
+def scheme_if_match_cases(method: str, route: str, body: Any) -> None:
+    """A stale If-Match (sch_a is at version 2: see build_world) and malformed ones."""
+    add(method, route, "stale If-Match", 409, body=body, headers={"If-Match": "1"}, detail="version")
+    for value in ("abc", "1.5", "-1"):
+        add(method, route, f"non-numeric If-Match {value}", 400, body=body, headers={"If-Match": value}, fields=("If-Match",))
+
+
+ENTRY_GRAPH = {"nodes": [{"id": "in", "type": "entry", "params": {"numbers": ["+74950000001"]}}], "edges": []}
+body_cases("POST", SCHEMES, {"name": "New", "graph": ENTRY_GRAPH}, required=("name",),
+           wrong_types={"name": 1, "description": 2, "graph": [], "nodes": []}, strings=("name", "description"), names=("name",))
+for name, graph, f in (("unknown node type", {"nodes": [{"type": "teleport"}]}, "graph.nodes[0].type"),
+                       ("bad node id", {"nodes": [{"id": "Bad Id", "type": "hangup"}]}, "graph.nodes[0].id"),
+                       ("bad param", {"nodes": [{"type": "dial", "params": {"ring_time": 0}}]}, "graph.nodes[0].params.ring_time"),
+                       ("unknown param", {"nodes": [{"type": "dial", "params": {"colour": "red"}}]}, "graph.nodes[0].params.colour"),
+                       ("param not an object", {"nodes": [{"type": "dial", "params": [1]}]}, "graph.nodes[0].params"),
+                       ("edge to nowhere", {"nodes": [{"id": "a", "type": "entry"}], "edges": [{"from": "a", "port": "next", "to": "b"}]}, "graph.edges[0].to"),
+                       ("unknown port", {"nodes": [{"id": "a", "type": "entry"}], "edges": [{"from": "a", "port": "no", "to": "a"}]}, "graph.edges[0].port"),
+                       ("two edges from one port", {"nodes": [{"id": "a", "type": "entry"}], "edges": [{"from": "a", "port": "next", "to": "a"}] * 2},
+                        "graph.edges[1].port"),
+                       ("duplicate node id", {"nodes": [{"id": "a", "type": "fax"}, {"id": "a", "type": "fax"}]}, "graph.nodes[1].id"),
+                       ("NUL in a param", {"nodes": [{"type": "set_name", "params": {"text": "a\x00"}}]}, "graph.nodes[0].params.text"),
+                       ("newline in a param", {"nodes": [{"type": "set_name", "params": {"text": "a\nb"}}]}, "graph.nodes[0].params.text"),
+                       ("position out of range", {"nodes": [{"type": "fax", "position": {"x": 1e12, "y": 0}}]}, "graph.nodes[0].position.x")):
+    add("POST", SCHEMES, name, 422, body={"name": "Bad", "graph": graph}, fields=(f,))
+add("POST", SCHEMES, "auditor", 403, body={"name": "New"}, who="aud_a")
+add("POST", SCHEMES, "another tenant as tenant admin", 404, body={"name": "New"}, at={"tenant_id": "tb"}, who="adm_a")
+body_cases("PATCH", SCHEME, {"name": "Renamed"}, wrong_types={"name": 1, "description": 2}, strings=("name", "description"), names=("name",))
+for f, value in (("graph", ENTRY_GRAPH), ("published_revision", 2), ("entries", ["+74950000009"]), ("revisions", 9)):
+    add("PATCH", SCHEME, f"{f} is not patched", 422, body={f: value}, fields=(f,))
+if_match_cases("PATCH", SCHEME, {"name": "Stale"})
+if_match_cases("DELETE", SCHEME)
+list_cases(SCHEMES)
+for name, at in (("unknown tenant", {"tenant_id": str(MISSING)}), ("non-UUID tenant", {"tenant_id": "garbage"})):
+    add("GET", SCHEMES, name, 404, at=at)
+    add("POST", SCHEMES, name, 404, body={"name": "New"}, at=at)
+add("GET", SCHEMES, "another tenant as tenant admin", 404, at={"tenant_id": "tb"}, who="adm_a")
+add("GET", SCHEMES, "role user", 403, who="usr_a")
+add("GET", SCHEMES, "no token", 401, who="anon")
+add("POST", SCHEMES, "no token", 401, body={"name": "New"}, who="anon")
+scheme_route_cases("GET", SCHEME, write=False)
+scheme_route_cases("PATCH", SCHEME, {"name": "x"}, write=True)
+scheme_route_cases("DELETE", SCHEME, write=True)
+
+
+MOVE = {"op": "move_node", "id": "in", "position": {"x": 1, "y": 2}}
+body_cases("POST", S_COMMANDS, MOVE, required=("op", "id", "position"), wrong_types={"id": 5, "position": [1, 2], "op": 1})
+for name, body, f in (("unknown op", {"op": "explode"}, "op"), ("oversize op", {"op": LONG}, "op"),
+                      ("add_node without node", {"op": "add_node"}, "node"),
+                      ("add_node of an unknown type", {"op": "add_node", "node": {"type": "teleport"}}, "node.type"),
+                      ("add_node with an existing id", {"op": "add_node", "node": {"id": "in", "type": "fax"}}, "node.id"),
+                      ("add_node with a bad id", {"op": "add_node", "node": {"id": "9x", "type": "fax"}}, "node.id"),
+                      ("add_node with a bad param", {"op": "add_node", "node": {"type": "dial", "params": {"ring_time": "5"}}}, "node.params.ring_time"),
+                      ("add_node with a newline in a param", {"op": "add_node", "node": {"type": "set_name", "params": {"text": "a\n"}}},
+                       "node.params.text"),
+                      ("move of no node", {**MOVE, "id": "ghost"}, "id"), ("position out of range", {**MOVE, "position": {"x": 1e9, "y": 0}}, "position.x"),
+                      ("remove of no node", {"op": "remove_node", "id": "ghost"}, "id"),
+                      ("set_params with an unknown param", {"op": "set_params", "id": "in", "params": {"colour": "red"}}, "params.colour"),
+                      ("set_params with a bad number", {"op": "set_params", "id": "in", "params": {"numbers": ["12a"]}}, "params.numbers[0]"),
+                      ("set_params not an object", {"op": "set_params", "id": "in", "params": "x"}, "params"),
+                      ("connect an unknown port", {"op": "connect", "from": "in", "port": "match", "to": "bye"}, "port"),
+                      ("connect a taken port", {"op": "connect", "from": "in", "port": "next", "to": "in"}, "port"),
+                      ("connect to no node", {"op": "connect", "from": "in", "port": "next", "to": "ghost"}, "to"),
+                      ("connect from no node", {"op": "connect", "from": "ghost", "port": "next", "to": "in"}, "from"),
+                      ("connect from a node without outputs", {"op": "connect", "from": "bye", "port": "next", "to": "in"}, "port"),
+                      ("disconnect a free port", {"op": "disconnect", "from": "bye", "port": "next"}, "port"),
+                      ("oversize port", {"op": "disconnect", "from": "in", "port": LONG}, "port")):
+    add("POST", S_COMMANDS, name, 422, body=body, fields=(f,))
+scheme_if_match_cases("POST", S_COMMANDS, MOVE)
+scheme_route_cases("POST", S_COMMANDS, MOVE, write=True)
+
+DRAFT = {"nodes": [{"id": "x", "type": "fax"}], "edges": []}
+body_cases("PUT", S_DRAFT, DRAFT, wrong_types={"nodes": {}, "edges": "none"})
+for name, body, f in (("unknown node type", {"nodes": [{"type": "teleport"}]}, "nodes[0].type"),
+                      ("edge from no node", {**DRAFT, "edges": [{"from": "y", "port": "next", "to": "x"}]}, "edges[0].from"),
+                      ("edge from a node without outputs", {**DRAFT, "edges": [{"from": "x", "port": "next", "to": "x"}]}, "edges[0].port"),
+                      ("edge without to", {**DRAFT, "edges": [{"from": "x", "port": "next"}]}, "edges[0].to"),
+                      ("too many nodes", {"nodes": [{"type": "fax"}] * 501}, "nodes")):
+    add("PUT", S_DRAFT, name, 422, body=body, fields=(f,))
+scheme_if_match_cases("PUT", S_DRAFT, DRAFT)
+scheme_route_cases("PUT", S_DRAFT, DRAFT, write=True)
+
+scheme_route_cases("GET", S_VALIDATION, write=False)
+
+body_cases("POST", S_PUBLISH, {"comment": "ok"}, wrong_types={"comment": 5}, strings=("comment",), names=("comment",))
+add("POST", S_PUBLISH, "the scheme has errors", 422, body={}, at={"obj_id": "sch_bad"}, fields=("graph",), detail="error")
+scheme_if_match_cases("POST", S_PUBLISH, {})
+scheme_route_cases("POST", S_PUBLISH, {}, write=True)
+
+body_cases("POST", S_REVERT, {"revision": 1}, required=("revision",), wrong_types={"revision": "1", "comment": 5},
+           strings=("comment",), names=("comment",))
+for name, value in (("revision 0", 0), ("revision of nothing", 2), ("huge revision", 10**12), ("fractional revision", 1.5)):
+    add("POST", S_REVERT, name, 422, body={"revision": value}, fields=("revision",))
+add("POST", S_REVERT, "revision of an unpublished scheme", 422, body={"revision": 1}, at={"obj_id": "sch_bad"}, fields=("revision",))
+scheme_if_match_cases("POST", S_REVERT, {"revision": 1})
+scheme_route_cases("POST", S_REVERT, {"revision": 1}, write=True)
+
+CALL = {"number": "+74950000001"}
+body_cases("POST", S_SIMULATE, CALL, required=("number",),
+           wrong_types={"number": 74950000001, "caller": 5, "at": 5, "keys": {}, "callees": [], "revision": True},
+           strings=("number", "caller"))
+for name, body, f in (("revision of nothing", {**CALL, "revision": 2}, "revision"), ("revision 0", {**CALL, "revision": 0}, "revision"),
+                      ("unknown revision word", {**CALL, "revision": "latest"}, "revision"),
+                      ("published of an unpublished scheme", {**CALL, "revision": "published", "_at": "sch_bad"}, "revision"),
+                      ("at without a zone", {**CALL, "at": "2026-11-25T10:00:00"}, "at"), ("at not a time", {**CALL, "at": "noon"}, "at"),
+                      ("bad key", {**CALL, "keys": [{"key": "A", "at": 1}]}, "keys[0].key"),
+                      ("key without time", {**CALL, "keys": [{"key": "1"}]}, "keys[0].at"),
+                      ("too many keys", {**CALL, "keys": [{"key": "1", "at": 1}] * 101}, "keys"),
+                      ("callee not a number", {**CALL, "callees": {"boss": {"behaviour": "answer"}}}, "callees.boss"),
+                      ("callee behaviour unknown", {**CALL, "callees": {"201": {"behaviour": "sleep"}}}, "callees.201.behaviour"),
+                      ("callee unknown field", {**CALL, "callees": {"201": {"mood": "sad"}}}, "callees.201.mood"),
+                      ("negative callee time", {**CALL, "callees": {"201": {"after": -1}}}, "callees.201.after")):
+    target = body.pop("_at", None)
+    add("POST", S_SIMULATE, name, 422, body=body, fields=(f,), **({"at": {"obj_id": target}} if target else {}))
+scheme_route_cases("POST", S_SIMULATE, CALL, write=False)
+
+add("GET", S_RULES, "a scheme drawn freely has no rule view", 409, detail="rule view")
+scheme_route_cases("GET", S_RULES, write=False)
+RULES = {"numbers": ["+74950000001"], "rules": [{"when": {"caller_prefixes": ["+7916"]}, "target": {"type": "hangup", "params": {}}}],
+         "otherwise": {"type": "hangup", "params": {"cause": "busy"}}}
+body_cases("PUT", S_RULES, RULES, required=("numbers",), wrong_types={"numbers": "+74950000001", "rules": {}, "otherwise": []})
+for name, body, f in (("rule without a condition", {**RULES, "rules": [{"when": {}, "target": {"type": "hangup"}}]}, "rules[0].when"),
+                      ("bad caller prefix", {**RULES, "rules": [{"when": {"caller_prefixes": ["x"]}, "target": {"type": "hangup"}}]},
+                       "rules[0].when.caller_prefixes[0]"),
+                      ("unknown target type", {**RULES, "rules": [{"when": {"caller_prefixes": ["1"]}, "target": {"type": "teleport"}}]},
+                       "rules[0].target.type"),
+                      ("bad target param", {**RULES, "otherwise": {"type": "dial", "params": {"ring_time": 0}}}, "otherwise.params.ring_time"),
+                      ("newline in a target param", {**RULES, "otherwise": {"type": "set_name", "params": {"text": "a\n"}}}, "otherwise.type"),
+                      ("bad schedule state", {**RULES, "rules": [{"when": {"schedule_id": str(MISSING), "schedule_state": "ajar"},
+                                                                  "target": {"type": "hangup"}}]}, "rules[0].when.schedule_state"),
+                      ("bad number", {**RULES, "numbers": ["12a"]}, "numbers[0]")):
+    add("PUT", S_RULES, name, 422, body=body, fields=(f,))
+scheme_if_match_cases("PUT", S_RULES, RULES)
+scheme_route_cases("PUT", S_RULES, RULES, write=True)
+
+list_cases_revisions = (("limit 0", {"limit": 0}, "limit"), ("limit 501", {"limit": 501}, "limit"), ("negative offset", {"offset": -1}, "offset"),
+                        ("limit not a number", {"limit": "ten"}, "limit"), ("offset beyond bigint", {"offset": 2**63}, "offset"))
+for name, params, f in list_cases_revisions:
+    add("GET", S_REVISIONS, name, 422, params=params, fields=(f,))
+scheme_route_cases("GET", S_REVISIONS, write=False)
+for name, number, status, f in (("not a number", "first", 422, "number"), ("zero", "0", 422, "number"), ("negative", "-1", 422, "number"),
+                                ("oversize", "9" * 30, 422, "number"), ("superscript digit", "²", 422, "number"),
+                                ("of nothing", "2", 404, "number")):
+    add("GET", S_REVISION, f"revision {name}", status, at={"number": number}, fields=(f,))
+scheme_route_cases("GET", S_REVISION, write=False, at={"number": "1"})
+for name, params, f in (("from not a revision", {"from": "first"}, "from"), ("to not a revision", {"to": "latest"}, "to"),
+                        ("from of nothing", {"from": "7"}, "from"), ("to zero", {"to": "0"}, "to"), ("oversize from", {"from": "1" * 21}, "from"),
+                        ("NUL in to", {"to": "1\x00"}, "to"), ("negative from", {"from": "-1"}, "from"),
+                        ("superscript digit", {"from": "²"}, "from"), ("Arabic-Indic digit", {"to": "١"}, "to")):
+    add("GET", S_DIFF, name, 422, params=params, fields=(f,))
+add("GET", S_DIFF, "published of an unpublished scheme", 422, at={"obj_id": "sch_bad"}, fields=("from",))
+scheme_route_cases("GET", S_DIFF, write=False)
+
+
+# --- calls (F-CAL: pbxflow.calls.api) -- owned by the calls work; keep this block separate ---------
+CALLS, CALL = "/api/tenants/{tenant_id}/calls", "/api/tenants/{tenant_id}/calls/{call_id}"
+ACTIVE_CALLS, PRESENCE = "/api/tenants/{tenant_id}/active-calls", "/api/tenants/{tenant_id}/presence"
+CALLS_STATUS, TENANT_EVENTS = "/api/calls/status", "/api/tenants/{tenant_id}/events"
+_CALL = {"call_id": str(MISSING)}
+for name, params, f in (("limit 0", {"limit": 0}, "limit"), ("limit 501", {"limit": 501}, "limit"),
+                        ("negative offset", {"offset": -1}, "offset"), ("unknown direction", {"direction": "sideways"}, "direction"),
+                        ("unknown result", {"result": "lost"}, "result"), ("from not a time", {"from": "yesterday"}, "from"),
+                        ("from without zone", {"from": "2026-01-01T00:00:00"}, "from"),
+                        ("to without zone", {"to": "2026-01-01T00:00:00"}, "to"),
+                        ("number with letters", {"number": "20a"}, "number"), ("oversize number", {"number": "1" * 40}, "number"),
+                        ("NUL in number", {"number": "2\x00"}, "number"), ("position 0", {"position": 0}, "position"),
+                        ("position not a number", {"position": "head"}, "position")):
+    add("GET", CALLS, name, 422, params=params, fields=(f,))
+for route, at in ((CALLS, {}), (CALL, _CALL), (ACTIVE_CALLS, {}), (PRESENCE, {}), (TENANT_EVENTS, {})):
+    add("GET", route, "unknown tenant", 404, at={**at, "tenant_id": str(MISSING)})
+    add("GET", route, "non-UUID tenant", 404, at={**at, "tenant_id": "garbage"})
+    add("GET", route, "another tenant as tenant admin", 404, at={**at, "tenant_id": "tb"}, who="adm_a")
+    add("GET", route, "role user", 403, at=at, who="usr_a")
+    add("GET", route, "no token", 401, at=at, who="anon")
+for route, at in ((CALL, _CALL), (ACTIVE_CALLS, {}), (PRESENCE, {})):
+    add("GET", route, "negative position", 422, at=at, params={"position": -1}, fields=("position",))
+add("GET", CALL, "non-UUID call id", 404, at={"call_id": "not-a-uuid"})
+add("GET", CALL, "unknown call id", 404, at=_CALL)
+add("GET", CALL, "SQL-ish call id", 404, at={"call_id": "1' OR '1'='1"})
+add("GET", CALL, "another tenant's call id through this tenant's path", 404, at=_CALL, who="adm_a")
+for name, value in (("seconds 0", 0), ("seconds over an hour", 3601), ("seconds not a number", "ever")):
+    add("GET", TENANT_EVENTS, name, 422, params={"seconds": value}, fields=("seconds",))
+add("GET", CALLS_STATUS, "no token", 401, who="anon")
+add("GET", CALLS_STATUS, "tenant admin", 403, who="adm_a")
+
 
 # --- the tests ---------------------------------------------------------------------------------
 
@@ -860,3 +1081,38 @@ def test_fuzzed_create_is_201_or_a_problem(fuzz_world, route, data):
 def test_fuzzed_update_is_200_or_a_problem(fuzz_world, route, data):
     body = data.draw(json_value | mutated(UPDATE_ROUTES[route]), label="body")
     fuzz_once(fuzz_world, "PATCH", route, body)
+
+
+# Routing schemes: editing commands, draft replacement and simulation take free-form JSON.
+node_ids = st.sampled_from(["in", "bye", "n9", "X", "", "a" * 30])
+ports_ = st.sampled_from(["next", "key:1", "key:x", "overflow", "no_answer", ""])
+positions = st.fixed_dictionaries({}, optional={"x": st.floats(allow_nan=False, allow_infinity=False) | st.integers(), "y": json_leaf})
+scheme_params = json_value | st.fixed_dictionaries({}, optional={
+    "ring_time": st.integers(-5, 400), "numbers": st.lists(st.sampled_from(["+74950000001", "+74950000002", "201", "x", "2\n"]), max_size=3),
+    "extension_id": st.sampled_from([str(MISSING), "nope", None]), "text": texts, "cause": st.sampled_from(["busy", "loud"])})
+node_types = st.sampled_from(["entry", "dial", "ivr", "hangup", "set_name", "group", "teleport"])
+graph_nodes = st.fixed_dictionaries({"type": node_types}, optional={"id": node_ids, "params": scheme_params, "position": positions})
+graph_edges = st.fixed_dictionaries({"from": node_ids, "port": ports_, "to": node_ids})
+SCHEME_FUZZ = {
+    ("POST", S_COMMANDS): st.fixed_dictionaries({"op": st.just("add_node"), "node": graph_nodes})
+    | st.fixed_dictionaries({"op": st.sampled_from(["move_node", "remove_node", "set_params", "connect", "disconnect", "explode"])},
+                            optional={"id": node_ids, "from": node_ids, "to": node_ids, "port": ports_, "params": scheme_params,
+                                      "position": positions}),
+    ("PUT", S_DRAFT): st.fixed_dictionaries({}, optional={"nodes": st.lists(graph_nodes, max_size=4), "edges": st.lists(graph_edges, max_size=4)}),
+    ("POST", SCHEMES): st.fixed_dictionaries({"name": texts}, optional={"graph": st.fixed_dictionaries(
+        {}, optional={"nodes": st.lists(graph_nodes, max_size=4), "edges": st.lists(graph_edges, max_size=4)})}),
+    ("POST", S_SIMULATE): st.fixed_dictionaries({"number": st.sampled_from(["+74950000001", "201", "x", ""])}, optional={
+        "caller": st.sampled_from(["+74951234567", "", "abc"]), "at": st.sampled_from(["2026-11-25T10:00:00+03:00", "2026-11-25T10:00:00", "x"]),
+        "keys": st.lists(st.fixed_dictionaries({"key": st.sampled_from(["1", "#", "A"]), "at": json_leaf}), max_size=3) | json_value,
+        "callees": st.dictionaries(st.sampled_from(["201", "+74951234567", "x", ""]), json_value | st.fixed_dictionaries(
+            {}, optional={"behaviour": st.sampled_from(["answer", "busy", "sleep"]), "after": json_leaf}), max_size=2),
+        "revision": st.sampled_from([1, 2, 0, -1, 10**20, "published", "draft", "x", None, True, 1.5])}),
+}
+
+
+@pytest.mark.parametrize("method, route", list(SCHEME_FUZZ))
+@FUZZ
+@given(data=st.data())
+def test_fuzzed_scheme_routes_are_2xx_or_a_problem(fuzz_world, method, route, data):
+    body = data.draw(json_value | mutated(SCHEME_FUZZ[(method, route)]), label="body")
+    fuzz_once(fuzz_world, method, route, body)

@@ -6,6 +6,7 @@ the read model and calls the application's commands.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from uuid import UUID
 
@@ -13,12 +14,14 @@ import msgspec
 
 from .context import Actor
 from .domain.schemes import revision_id
-from .errors import Invalid
+from .errors import Invalid, NotFound
 from .routing.components import Components
 from .routing.graph import nodes_of
-from .routing.simulate import Scenario, simulate
+from .routing.simulate import Callee, Scenario, simulate
 from .routing.validate import validate
 from .runtime import Runtime
+
+_CALLEE_NUMBER = re.compile(r"\+?[0-9]{2,16}")
 
 
 def components(runtime: Runtime, tenant_id: str) -> Components:
@@ -76,9 +79,31 @@ def publish(runtime: Runtime, actor: Actor, tenant_id: str, scheme_id: str, expe
                                       lambda doc: validate(doc, comps, taken=taken), revert_to=revert_to)
 
 
-def revision_doc(runtime: Runtime, tenant_id: str, scheme_id: str, number: int) -> dict:
-    obj = runtime.app.load("scheme_revision", revision_id(scheme_id, number), tenant_id)
+def revision_doc(runtime: Runtime, tenant_id: str, scheme_id: str, number: int, *, field: str | None = None) -> dict:
+    """A published revision's stored data; with ``field``, a missing one is bad input naming that field."""
+    try:
+        obj = runtime.app.load("scheme_revision", revision_id(scheme_id, number), tenant_id)
+    except NotFound:
+        if field is None:
+            raise
+        raise Invalid(field, f"the scheme has no revision {number}") from None
     return obj.data
+
+
+def _check_callees(callees: Any) -> None:
+    """Each callee checked on its own, so that an error names it (``callees.201.behaviour``)."""
+    from .domain.kinds import convert
+
+    if not isinstance(callees, dict):
+        return  # not an object: the Scenario conversion names "callees"
+    for number, behaviour in callees.items():
+        where = f"callees.{str(number)[:20]}"
+        if not _CALLEE_NUMBER.fullmatch(str(number)):
+            raise Invalid(where, "not a number: an internal number (201) or an external one (+74951234567)")
+        try:
+            convert(behaviour, Callee)
+        except Invalid as exc:
+            raise Invalid(where if exc.field == "body" else f"{where}.{exc.field}", exc.detail.split(": ", 1)[-1]) from None
 
 
 def run_simulation(runtime: Runtime, tenant_id: str, scheme_id: str, body: Any) -> dict:
@@ -88,6 +113,7 @@ def run_simulation(runtime: Runtime, tenant_id: str, scheme_id: str, body: Any) 
     body = dict(body)
     which = body.pop("revision", None)
     from .domain.kinds import convert
+    _check_callees(body.get("callees"))
     scenario = convert(body, Scenario)
     scheme = runtime.app.load("scheme", scheme_id, tenant_id)
     if which in (None, "draft"):
@@ -99,7 +125,7 @@ def run_simulation(runtime: Runtime, tenant_id: str, scheme_id: str, body: Any) 
         doc = revision_doc(runtime, tenant_id, scheme_id, number)["nodes"]
     elif isinstance(which, int) and not isinstance(which, bool) and which >= 1:
         number = which
-        doc = revision_doc(runtime, tenant_id, scheme_id, number)["nodes"]
+        doc = revision_doc(runtime, tenant_id, scheme_id, number, field="revision")["nodes"]
     else:
         raise Invalid("revision", "a revision number, 'published' or 'draft'")
     if scenario.at is not None and scenario.at.tzinfo is None:

@@ -17,11 +17,12 @@ from . import problems
 from .audit import make_audit_handlers
 from .history import make_history_handlers
 from .components import make_component_handlers
+from .schemes import make_scheme_handlers
 from .media import make_handlers as make_media_handlers
 from .auth import RateLimiter, make_auth_handlers, resolve_actor
 from .resources import check_body_types, platform_collection, tenant_collection, tenant_numbers, tenant_resource
 
-TENANT_KINDS = ("user", "extension", "schedule", "classifier", "ivr_menu", "voice_message", "group", "pickup_group", "voicemail_box")
+TENANT_KINDS = ("user", "extension", "schedule", "classifier", "ivr_menu", "voice_message", "group", "pickup_group", "voicemail_box", "scheme")
 from .threads import threaded
 
 
@@ -65,6 +66,7 @@ def create_app(runtime: Runtime, static_dir: Path | None = None) -> Litestar:
     handlers += make_history_handlers(runtime)
     handlers += make_component_handlers(runtime)
     handlers += make_media_handlers(runtime)  # media upload/audio, voicemail messages
+    handlers += make_scheme_handlers(runtime)  # scheme editing, publishing, revisions, simulation
     for name in TENANT_KINDS:
         handlers += tenant_collection(runtime, kinds.get(name))
     handlers += platform_collection(runtime, kinds.get("number"), "/api/numbers")

@@ -18,6 +18,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from ..errors import Invalid
 from ..routing import graph as g
 from . import kinds
 from .common import Name, Text
@@ -58,7 +59,10 @@ class SchemeKind(kinds.Kind):
     def normalise(self, data: dict, *, tenant: dict | None, current: dict | None) -> dict:
         meta = kinds.to_plain(kinds.convert({k: data[k] for k in ("name", "description") if k in data}, _Meta))
         if "graph" in data and data["graph"] is not None:
-            nodes = g.from_graph(data["graph"])
+            try:
+                nodes = g.from_graph(data["graph"])
+            except Invalid as exc:  # name the field as submitted: inside "graph"
+                raise Invalid("graph" if exc.field == "body" else f"graph.{exc.field}", exc.detail.split(": ", 1)[-1]) from None
         else:
             nodes = {k: v for k, v in data.items() if k.startswith(g.NODE_PREFIX) and v is not None}
         doc = g.normalise({**meta, **nodes})
