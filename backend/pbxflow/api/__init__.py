@@ -98,11 +98,12 @@ def spa_handler(static_dir: Path):
             return problems.problem(404, "Not found", f"no API route {path}")
         candidate = (root / path.lstrip("/")).resolve()
         if candidate.is_file() and candidate.is_relative_to(root):
-            return File(candidate)
+            # The file name gives the media type; inline, or a browser downloads the app.
+            return File(candidate, filename=candidate.name, content_disposition_type="inline")
         index = root / "index.html"
         if not index.is_file():
             return problems.problem(404, "Not found", "the web app is not built (run make run)")
         # Client-side routes fall back to the app shell.
-        return File(index, content_disposition_type="inline")
+        return File(index, filename="index.html", content_disposition_type="inline")
 
     return spa
