@@ -4,6 +4,8 @@ import { Header } from './components/Header';
 import { useI18n } from './i18n';
 import { LoginPage } from './pages/LoginPage';
 import { RoutingPage } from './pages/RoutingPage';
+import { SchemeEditorPage } from './pages/SchemeEditorPage';
+import { SchemesPage } from './pages/SchemesPage';
 import { TenantsPage } from './pages/TenantsPage';
 import { href, navigate, useRoute } from './router';
 import { session as defaultSession, type SessionStore } from './session';
@@ -27,7 +29,21 @@ export function App({ client = defaultApi, store = defaultSession }: { client?: 
       page = <TenantsPage client={client} tenantId={route.name === 'tenants' ? route.tenantId : null} />;
       break;
     case 'routing':
-      page = <RoutingPage />;
+      page = <RoutingPage client={client} user={current.user} />;
+      break;
+    case 'schemes':
+      page = <SchemesPage key={route.tenantId} client={client} user={current.user} tenantId={route.tenantId} />;
+      break;
+    case 'scheme':
+      page = (
+        <SchemeEditorPage
+          key={`${route.tenantId}/${route.schemeId}`}
+          client={client}
+          user={current.user}
+          tenantId={route.tenantId}
+          schemeId={route.schemeId}
+        />
+      );
       break;
     case 'notFound':
       page = (

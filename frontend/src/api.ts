@@ -163,9 +163,9 @@ export class ApiClient {
     this.baseUrl = options.baseUrl ?? '';
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, body?: unknown, extraHeaders?: Record<string, string>): Promise<T> {
     const token = this.session.get()?.token;
-    const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
+    const headers: Record<string, string> = { Accept: 'application/json, application/problem+json', ...extraHeaders };
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
 

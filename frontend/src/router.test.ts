@@ -10,6 +10,9 @@ describe('parseRoute', () => {
     expect(parseRoute('#/tenants/a%2Fb')).toEqual({ name: 'tenants', tenantId: 'a/b' });
     expect(parseRoute('#/routing')).toEqual({ name: 'routing' });
     expect(parseRoute('#/tenants/1/extra')).toEqual({ name: 'notFound', path: '/tenants/1/extra' });
+    expect(parseRoute('#/tenants/t1/schemes')).toEqual({ name: 'schemes', tenantId: 't1' });
+    expect(parseRoute('#/tenants/t1/schemes/s%2F1')).toEqual({ name: 'scheme', tenantId: 't1', schemeId: 's/1' });
+    expect(parseRoute('#/tenants/t1/schemes/s1/x')).toEqual({ name: 'notFound', path: '/tenants/t1/schemes/s1/x' });
   });
 
   it('round-trips through href', () => {
@@ -18,6 +21,8 @@ describe('parseRoute', () => {
       { name: 'routing' },
       { name: 'tenants', tenantId: null },
       { name: 'tenants', tenantId: '8c1e/ü' },
+      { name: 'schemes', tenantId: 't 1' },
+      { name: 'scheme', tenantId: 't1', schemeId: '4254fdf6-232f' },
     ] as const) {
       expect(parseRoute(href(route))).toEqual(route);
     }

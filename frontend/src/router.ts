@@ -5,6 +5,8 @@ export type Route =
   | { name: 'login' }
   | { name: 'tenants'; tenantId: string | null }
   | { name: 'routing' }
+  | { name: 'schemes'; tenantId: string }
+  | { name: 'scheme'; tenantId: string; schemeId: string }
   | { name: 'notFound'; path: string };
 
 /** The route of a location hash such as "#/tenants/42". */
@@ -22,6 +24,10 @@ export function parseRoute(hash: string): Route {
   if (head === 'login' && parts.length === 1) return { name: 'login' };
   if (head === 'routing' && parts.length === 1) return { name: 'routing' };
   if (head === 'tenants' && rest.length === 0) return { name: 'tenants', tenantId: id ?? null };
+  if (head === 'tenants' && id && rest[0] === 'schemes') {
+    if (rest.length === 1) return { name: 'schemes', tenantId: id };
+    if (rest.length === 2) return { name: 'scheme', tenantId: id, schemeId: rest[1] };
+  }
   return { name: 'notFound', path };
 }
 
@@ -33,6 +39,10 @@ export function href(route: Route): string {
       return '#/routing';
     case 'tenants':
       return route.tenantId ? `#/tenants/${encodeURIComponent(route.tenantId)}` : '#/tenants';
+    case 'schemes':
+      return `#/tenants/${encodeURIComponent(route.tenantId)}/schemes`;
+    case 'scheme':
+      return `#/tenants/${encodeURIComponent(route.tenantId)}/schemes/${encodeURIComponent(route.schemeId)}`;
     case 'notFound':
       return `#${route.path}`;
   }

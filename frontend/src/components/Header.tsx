@@ -7,7 +7,11 @@ export function Header({ user, route, onLogout }: { user: User; route: Route; on
   const { t } = useI18n();
   const links: { route: Route; label: string; active: boolean }[] = [
     { route: { name: 'tenants', tenantId: null }, label: t('nav.tenants'), active: route.name === 'tenants' },
-    { route: { name: 'routing' }, label: t('nav.routing'), active: route.name === 'routing' },
+    {
+      route: user.tenant_id ? { name: 'schemes', tenantId: user.tenant_id } : { name: 'routing' },
+      label: t('nav.routing'),
+      active: route.name === 'routing' || route.name === 'schemes' || route.name === 'scheme',
+    },
   ];
   return (
     <header className="app-header">

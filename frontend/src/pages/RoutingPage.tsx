@@ -1,67 +1,45 @@
-import { useCallback } from 'react';
-import {
-  Background,
-  Controls,
-  ReactFlow,
-  addEdge,
-  useEdgesState,
-  useNodesState,
-  type Connection,
-  type Edge,
-} from '@xyflow/react';
-import '@xyflow/react/dist/style.css';
-import { nodeTypes, type FlowNodeType } from '../flow/FlowNode';
+// "Routing" in the header: a tenant's user goes straight to the tenant's schemes; a
+// platform operator first picks the tenant.
+import { useEffect } from 'react';
+import type { ApiClient } from '../api';
+import { ProblemAlert } from '../components/ProblemAlert';
 import { useI18n } from '../i18n';
+import { href, navigate } from '../router';
+import type { User } from '../session';
+import { useApi } from '../useApi';
 
-// Placeholder for the call-flow editor: two demo nodes, Entry → Dial extension.
-const initialNodes: FlowNodeType[] = [
-  { id: 'entry', type: 'step', position: { x: 0, y: 60 }, data: { nodeType: 'entry', params: {} } },
-  { id: 'dial', type: 'step', position: { x: 280, y: 0 }, data: { nodeType: 'dial', params: { extension: '101' } } },
-];
-
-const initialEdges: Edge[] = [
-  { id: 'entry:next->dial', source: 'entry', sourceHandle: 'next', target: 'dial', targetHandle: 'in' },
-];
-
-export function RoutingPage() {
+export function RoutingPage({ client, user }: { client: ApiClient; user: User }) {
   const { t } = useI18n();
-  const [nodes, , onNodesChange] = useNodesState(initialNodes);
-  const [edges, setEdges, onEdgesChange] = useEdgesState(initialEdges);
-  const onConnect = useCallback(
-    (connection: Connection) =>
-      // One edge per output port: a new connection replaces the old one.
-      setEdges((current) =>
-        addEdge(
-          connection,
-          current.filter((e) => !(e.source === connection.source && e.sourceHandle === connection.sourceHandle)),
-        ),
-      ),
-    [setEdges],
-  );
+  const own = user.tenant_id;
+  const tenants = useApi(own ? null : () => client.tenants(), 'routing-tenants');
 
+  useEffect(() => {
+    if (own) navigate({ name: 'schemes', tenantId: own }, { replace: true });
+  }, [own]);
+  useEffect(() => {
+    const items = tenants.data?.items;
+    if (items?.length === 1) navigate({ name: 'schemes', tenantId: items[0].id }, { replace: true });
+  }, [tenants.data]);
+
+  if (own) return <main className="routing-pick" />;
   return (
-    <main className="routing">
-      <div className="routing__bar">
-        <h1>{t('routing.title')}</h1>
-        <p className="muted">{t('routing.hint')}</p>
-      </div>
-      <div className="routing__canvas" data-testid="flow-canvas">
-        <div className="routing__fill">
-          <ReactFlow
-            nodes={nodes}
-            edges={edges}
-            nodeTypes={nodeTypes}
-            onNodesChange={onNodesChange}
-            onEdgesChange={onEdgesChange}
-            onConnect={onConnect}
-            fitView
-            fitViewOptions={{ padding: 0.3, maxZoom: 1.2 }}
-          >
-            <Background />
-            <Controls />
-          </ReactFlow>
-        </div>
-      </div>
+    <main className="routing-pick">
+      <h1>{t('routing.title')}</h1>
+      <p className="muted">{t('routing.pickTenant')}</p>
+      {tenants.loading && <p className="muted">{t('common.loading')}</p>}
+      {tenants.problem && <ProblemAlert problem={tenants.problem} onRetry={tenants.reload} />}
+      {tenants.data && (
+        <ul className="tenant-list">
+          {tenants.data.items.map((tenant) => (
+            <li key={tenant.id}>
+              <a href={href({ name: 'schemes', tenantId: tenant.id })}>
+                <span className="tenant-list__name">{tenant.name}</span>
+                <span className="tenant-list__meta">{tenant.code}</span>
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
     </main>
   );
 }

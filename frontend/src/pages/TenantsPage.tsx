@@ -66,6 +66,9 @@ function Extensions({ client, tenantId, tenant }: { client: ApiClient; tenantId:
   return (
     <>
       <h2>{t('extensions.title', { tenant: tenant?.name ?? tenantId })}</h2>
+      <p>
+        <a href={href({ name: 'schemes', tenantId })}>{t('schemes.open')}</a>
+      </p>
       {tenant && (
         <dl className="tenant-facts">
           <dt>{t('tenants.code')}</dt>
