@@ -9,7 +9,7 @@ export PIP_CACHE_DIR ?= $(CACHE)/pip
 export npm_config_cache ?= $(CACHE)/npm
 export PBXFLOW_DATA_DIR ?= $(CURDIR)/.data
 
-.PHONY: run test bench install frontend pytest vitest clean system-deps
+.PHONY: run test bench bench-publish install frontend pytest vitest e2e clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,10 +51,20 @@ pytest: install frontend system-deps
 vitest: node_modules/.installed
 	npm test
 
-test: vitest pytest
+# Playwright in Debian's Chromium against `pbxflow serve` with the built app (tests/run-e2e).
+e2e: install frontend node_modules/.installed system-deps
+	bash tests/run-e2e
+
+test: vitest pytest e2e
 
 bench: install
 	$(BIN)/python -m bench
+
+# Routing schemes: publish-to-live latency on a real Asterisk with 1,000 tenants vs 1
+# (needs root: its own sandbox on SIP 5260 / AMI 5238). Not part of `make test` or `make bench`.
+# Options: make bench-publish BENCH_ARGS="--quick" (or --tenants N --publishes N --json PATH).
+bench-publish: install
+	$(BIN)/python -m bench.scheme_publish $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules frontend/dist
