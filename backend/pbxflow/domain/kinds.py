@@ -94,7 +94,18 @@ REGISTRY: dict[str, Kind] = {}
 BY_COLLECTION: dict[str, Kind] = {}
 
 
+def warm(*structs: Any) -> None:
+    """Build msgspec's type info for these types now, at import, in one thread.
+
+    msgspec builds it lazily on first use; a once-seen segfault in ``convert`` when several
+    request threads met a type for the first time at once is not worth risking again.
+    """
+    for struct in structs:
+        msgspec.json.Decoder(struct)
+
+
 def register(kind: Kind) -> Kind:
+    warm(kind.create_struct, kind.patch_struct)
     REGISTRY[kind.name] = kind
     BY_COLLECTION[kind.collection] = kind
     return kind

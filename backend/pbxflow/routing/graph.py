@@ -324,3 +324,7 @@ def diff(a: dict, b: dict) -> dict:
             "removed": [{"from": f, "port": p, "to": t} for (f, p), t in sorted(ae.items()) if be.get((f, p)) != t],
         },
     }
+
+
+kinds.warm(GraphIn, NodeIn, Position, Command, *_TAGS.values(), *map(_untagged, _TAGS.values()),
+           *(t.params for t in CATALOGUE.values()))

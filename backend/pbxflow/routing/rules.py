@@ -52,6 +52,9 @@ class RulesIn(msgspec.Struct, forbid_unknown_fields=True):
     otherwise: Target = msgspec.field(default_factory=lambda: Target(type="hangup"))
 
 
+kinds.warm(RulesIn)
+
+
 def _node(ntype: str, params: dict, x: float, y: float) -> dict:
     return {"type": ntype, "params": params, "position": {"x": x, "y": y}, "next": {}}
 
