@@ -9,7 +9,7 @@ export PIP_CACHE_DIR ?= $(CACHE)/pip
 export npm_config_cache ?= $(CACHE)/npm
 export PBXFLOW_DATA_DIR ?= $(CURDIR)/.data
 
-.PHONY: run test bench bench-publish install frontend pytest vitest e2e clean system-deps
+.PHONY: run test bench bench-publish install frontend pytest vitest e2e agreement clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ e2e: install frontend node_modules/.installed system-deps
 	bash tests/run-e2e
 
 test: vitest pytest e2e
+
+# A larger random sweep of the simulator-vs-Asterisk agreement property (real calls; root).
+agreement: install system-deps
+	PBXFLOW_AGREEMENT_EXAMPLES=$${PBXFLOW_AGREEMENT_EXAMPLES:-100} bash tests/run-pytest -q tests/test_scheme_calls.py -k simulation
 
 bench: install
 	$(BIN)/python -m bench

@@ -58,7 +58,7 @@ def run_time_condition(text: str, ctx: str, local: datetime) -> str:
         if not line.startswith(" same => n,"):
             break
         body.append(line[len(" same => n,"):])
-    dates_ctx = f"{ctx}-tc-dates"
+    dates_ctx = f"{ctx}-dates-tc"
     for app in body:
         if "PBXFLOW_HOPS" in app:
             continue  # the hop count (a first visit never reaches the limit)
@@ -100,5 +100,5 @@ def test_compiled_time_condition_agrees_with_is_open(periods, exceptions, zone, 
     comps = Components(tenant_code="tz", timezone=zone, schedules={SCHEDULE_ID: {**schedule, "id": SCHEDULE_ID}})
     text = compile_scheme("tz", SID, 1, nodes, comps)
     local = instant.astimezone(ZoneInfo(zone)).replace(second=0, microsecond=0)
-    went = run_time_condition(text, "t-tz-s-5c1e00000000", local)
+    went = run_time_condition(text, "t-tz-s-5c1e00000000-r1", local)
     assert went == ("node-yes" if is_open(schedule, local, zone) else "node-no")

@@ -49,7 +49,9 @@ class TenantConfig:
     timezone: str = "UTC"
     schedules: list[dict] = field(default_factory=list)
     ivr_menus: list[dict] = field(default_factory=list)
-    # Published routing schemes: {"id", "revision", "nodes" (stored node fields), "entries"}.
+    # Published routing schemes: {"id", "revision", "nodes" (stored node fields), "entries", "live"}:
+    # the live revision of each, and (live False) the revisions before it that the dialplan keeps
+    # for calls in progress (scheme.KEEP_REVISIONS).
     schemes: list[dict] = field(default_factory=list)
 
 
@@ -318,10 +320,12 @@ def _schemes(t: TenantConfig, code: str) -> tuple[str, dict[str, list[str]], dic
         return "", {}, {}
     comps = scheme_components(t)
     texts, dids, internal = [], {}, {}
-    for s in sorted(t.schemes, key=lambda s: s["id"]):
+    for s in sorted(t.schemes, key=lambda s: (s["id"], -s["revision"])):
         texts.append(compile_scheme(code, s["id"], s["revision"], s["nodes"], comps, vm_context=voicemail_context(code)))
+        if not s.get("live", True):
+            continue  # kept for calls in progress: no new call enters it
         for number, node in sorted(entry_nodes(s["nodes"]).items()):
-            lines = entry_lines(code, s["id"], number, node)
+            lines = entry_lines(code, s["id"], s["revision"], number, node)
             if number.startswith("+"):
                 dids.setdefault(escape.digits(number.lstrip("+")), lines)
             else:

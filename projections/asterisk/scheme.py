@@ -2,16 +2,27 @@
 
 Input: the revision's stored nodes, the tenant's components and settings; output: the text
 of the scheme's contexts. Semantics shared with the simulator (pbxflow.routing.simulate) are
-written down in docs/schemes.md; the agreement tests place real calls to check them.
+written down in docs/schemes.md; the agreement tests (tests/test_scheme_calls.py) place
+real calls to check them.
 
-Layout, for tenant code C and scheme id S (12 hex digits of its id):
-  [t-C-s-S]            one extension ``node-<id>`` per node, plus ``hop-limit`` and ``end``
-  [t-C-s-S-<id>]       an IVR node's menu: keys, ``i`` (invalid), ``t`` (timeout); an IVR needs
-                       its own context so that a key is never the start of a longer extension
-  [t-C-s-S-<id>-list]  a caller filter's numbers and prefixes
-  [t-C-s-S-<id>-dates] a time condition's exception dates
+Layout, for tenant code C, scheme id S (12 hex digits of its id) and revision N:
+  [t-C-s-S-rN]            one extension ``node-<id>`` per node, plus ``hop-limit`` and ``end``
+  [t-C-s-S-rN-ivr-<id>]   an IVR node's menu: keys, ``i`` (invalid), ``t`` (timeout); an IVR
+                          needs its own context so that a key is never the start of a longer
+                          extension
+  [t-C-s-S-rN-list-<id>]  a caller filter's numbers and prefixes
+  [t-C-s-S-rN-dates-<id>] a time condition's exception dates
+(The kind comes before the node id: ids may contain "-", so "<id>-list" of a caller filter "a"
+would be the menu context of an IVR node "a-list".)
 Every node visit first counts a hop (a call that loops is ended at HOP_LIMIT) and then emits
 the marker ``UserEvent(PbxflowNode, Scheme, Revision, Node)`` that the call protocol reads.
+
+Each revision has contexts of its own, and the renderer keeps the ``KEEP_REVISIONS`` latest
+published revisions of a scheme in the dialplan while only the live one has entries: a call
+finishes on the revision it started on. (After a dialplan reload Asterisk continues a call
+at the same context, extension and priority of the *new* dialplan; with shared contexts a
+call in progress would jump into the new revision's node bodies mid-way, or be dropped when
+its node or priority no longer exists.)
 """
 
 from __future__ import annotations
@@ -28,6 +39,9 @@ from datetime import date
 from . import escape
 
 HANGUP_CAUSES = {"normal": 16, "busy": 17, "congestion": 34}
+# Published revisions of a scheme kept in the dialplan (the live one and those before it), so
+# that calls in progress survive that many publishes on the revision they started on.
+KEEP_REVISIONS = 3
 _KEY_EXTEN = {k: k for k in KEYS}  # * and # are valid extensions as they are
 
 
@@ -35,8 +49,8 @@ def scheme_key(scheme_id: str) -> str:
     return scheme_id.replace("-", "")[:12]
 
 
-def scheme_context(code: str, scheme_id: str) -> str:
-    return f"t-{escape.ident(code)}-s-{escape.ident(scheme_key(scheme_id))}"
+def scheme_context(code: str, scheme_id: str, revision: int) -> str:
+    return f"t-{escape.ident(code)}-s-{escape.ident(scheme_key(scheme_id))}-r{int(revision)}"
 
 
 def node_exten(node_id: str) -> str:
@@ -76,7 +90,7 @@ class _Compiler:
         self.revision = int(revision)
         self.nodes = nodes_of(doc)
         self.comps = comps
-        self.ctx = scheme_context(code, scheme_id)
+        self.ctx = scheme_context(code, scheme_id, revision)
         self.vm_context = vm_context
         self.main: list[str] = []
         self.extra: list[str] = []
@@ -118,7 +132,7 @@ class _Compiler:
         return [f"Set(CALLERID(name)={value})", f"Goto({self.go(node, 'next')})"]
 
     def _caller_filter(self, nid, node, p):
-        ctx = f"{self.ctx}-{nid}-list"
+        ctx = f"{self.ctx}-list-{nid}"
         patterns: set[str] = set()
         for pre in p.get("prefixes", ()):
             patterns.add(f"_{escape.digits(pre.lstrip('+'))}!")
@@ -154,7 +168,7 @@ class _Compiler:
         ]
         exceptions = exceptions_by_date(schedule)
         if exceptions:
-            dates = f"{self.ctx}-{nid}-dates"
+            dates = f"{self.ctx}-dates-{nid}"
             body.append(f"GotoIf(${{DIALPLAN_EXISTS({dates},${{PBXFLOW_DAY}},1)}}?{dates},${{PBXFLOW_DAY}},1)")
             self.extra += ["", f"[{dates}]"]
             for day in sorted(exceptions):
@@ -180,7 +194,7 @@ class _Compiler:
 
     def _ivr(self, nid, node, p):
         menu = self.comps.get("ivr_menu", p.get("menu_id")) or {}
-        ctx = f"{self.ctx}-{nid}"
+        ctx = f"{self.ctx}-ivr-{nid}"
         prompt = _media_files(self.code, self.comps, menu.get("prompt_voice_message_id"))
         invalid = _media_files(self.code, self.comps, menu.get("invalid_prompt_voice_message_id"))
         max_errors = int(menu.get("max_errors", 3))
@@ -312,10 +326,10 @@ def compile_scheme(code: str, scheme_id: str, revision: int, doc: dict, comps: C
     return _Compiler(code, scheme_id, revision, doc, comps, vm_context or f"t-{escape.ident(code)}").compile()
 
 
-def entry_lines(code: str, scheme_id: str, number: str, entry_node: str) -> list[str]:
-    """The applications that send a call for ``number`` into the scheme (DID or internal context)."""
+def entry_lines(code: str, scheme_id: str, revision: int, number: str, entry_node: str) -> list[str]:
+    """The applications that send a call for ``number`` into the scheme's live revision (DID or internal context)."""
     return [
         f"Set(__PBXFLOW_TENANT={escape.ident(code)})",
         "Set(PBXFLOW_HOPS=0)",
-        f"Goto({scheme_context(code, scheme_id)},{node_exten(entry_node)},1)",
+        f"Goto({scheme_context(code, scheme_id, revision)},{node_exten(entry_node)},1)",
     ]

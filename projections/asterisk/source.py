@@ -56,15 +56,22 @@ def load_tenant(conn, tenant_id: str) -> TenantConfig | None:
 
 
 def _published_schemes(conn, schemes: list[dict]) -> list[dict]:
-    """The live revision of each published scheme (revisions are objects of their own)."""
+    """The live revision of each published scheme, and the revisions before it that the dialplan
+    keeps for calls in progress (revisions are objects of their own)."""
     from pbxflow.domain.schemes import revision_id
 
-    wanted = {revision_id(s["id"], s["published_revision"]): s["id"] for s in schemes if s.get("published_revision")}
+    from .scheme import KEEP_REVISIONS
+
+    wanted = {}
+    for s in schemes:
+        live = s.get("published_revision")
+        for number in range(live or 0, max(0, (live or 0) - KEEP_REVISIONS), -1):
+            wanted[revision_id(s["id"], number)] = number == live
     if not wanted:
         return []
     rows = _rows(conn, "SELECT id, data FROM rm_objects WHERE kind = 'scheme_revision' AND id = ANY(%s)", (list(wanted),))
     return [{"id": r["data"]["scheme_id"], "revision": r["data"]["number"], "nodes": r["data"]["nodes"],
-             "entries": r["data"].get("entries") or []} for r in rows]
+             "entries": r["data"].get("entries") or [], "live": wanted[r["id"]]} for r in rows]
 
 
 def load_platform(conn) -> PlatformConfig:

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from ..domain import kinds
 from ..domain.classifiers import matches
 from ..schedule_eval import is_open
 from .catalogue import key_port
@@ -43,6 +44,9 @@ class Scenario(msgspec.Struct, forbid_unknown_fields=True):
     keys: Annotated[list[Key], msgspec.Meta(max_length=100)] = []
     # By dialled target: internal number (extension or group) or external number.
     callees: dict[Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9]{2,16}$(?!\n)")], Callee] = {}
+
+
+kinds.warm(Scenario)
 
 
 @dataclass
