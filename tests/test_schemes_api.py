@@ -727,3 +727,27 @@ def test_rule_view_edits_the_same_graph(client):
     r = client.get(url(tid, s, "rules"))
     assert r.status_code == 409 and "rule view" in r.json()["detail"]
     assert len(client.get(url(tid, s)).json()["graph"]["nodes"]) == 7
+
+
+def test_deleting_a_component_a_published_scheme_uses_is_refused_naming_it(client):
+    tid = make_tenant(client)
+    desk = extension(client, tid, "201")
+    greeting = message(client, tid, "Hello")
+    s = scheme(client, tid, [node("in", "entry", numbers=["555"]), node("hi", "play_message", voice_message_id=greeting["id"]),
+                             node("d", "dial", extension_id=desk["id"])],
+               [edge("in", "next", "hi"), edge("hi", "next", "d")], name="Front desk")
+    r = publish(client, tid, s)
+    assert r.status_code == 201, r.text
+    for collection, obj in (("voice-messages", greeting), ("extensions", desk)):
+        r = client.delete(f"/api/tenants/{tid}/{collection}/{obj['id']}")
+        assert r.status_code == 409, r.text
+        assert "Front desk" in r.json()["detail"] and r.json()["schemes"] == ["Front desk"]
+        assert client.get(f"/api/tenants/{tid}/{collection}/{obj['id']}").status_code == 200  # nothing lost
+    # A draft that no longer uses it does not free it; publishing that draft does.
+    current = client.get(url(tid, s)).json()
+    ok_command(client, tid, s, {"op": "remove_node", "id": "hi"}, version=current["version"])
+    assert client.delete(f"/api/tenants/{tid}/voice-messages/{greeting['id']}").status_code == 409
+    assert publish(client, tid, s).status_code == 422  # the entry now leads nowhere ...
+    ok_command(client, tid, s, {"op": "connect", "from": "in", "port": "next", "to": "d"})
+    assert publish(client, tid, s).status_code == 201  # ... and now it is whole again
+    assert client.delete(f"/api/tenants/{tid}/voice-messages/{greeting['id']}").status_code == 204
