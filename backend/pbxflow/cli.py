@@ -40,6 +40,7 @@ def cmd_serve(args, settings: Settings) -> int:
         if created:
             print(f"pbxflow: created demo tenant {created!r}", flush=True)
     applier = start_config_applier(runtime, settings)
+    start_calls(runtime, settings)
     from .voicemail_spool import notifier_from_env
 
     notifier = notifier_from_env(runtime.pool, settings.data_dir)
@@ -80,6 +81,18 @@ def start_config_applier(runtime, settings: Settings):
     nodes = ", ".join(u.split("@")[-1] for u in settings.ami_urls) or "no AMI nodes (PBXFLOW_AMI_URL unset)"
     print(f"pbxflow: Asterisk config in {out}; applying to {nodes}", flush=True)
     return applier
+
+
+def start_calls(runtime, settings: Settings):
+    """The calls read models (projection thread) and, with PBXFLOW_AMI_URL, the ingestion of
+    every node's call events (docs/calls.md); PBXFLOW_CALLS_INGEST=0 turns the ingestion off."""
+    svc = runtime.calls_service()
+    ingest = os.environ.get("PBXFLOW_CALLS_INGEST", "1").lower() not in ("0", "no", "false", "off")
+    if settings.ami_urls and ingest:
+        svc.start_ingestion(list(settings.ami_urls))
+        nodes = ", ".join(u.split("@")[-1] for u in settings.ami_urls)
+        print(f"pbxflow: ingesting call events from {nodes}", flush=True)
+    return svc
 
 
 def cmd_render(args, settings: Settings) -> int:

@@ -68,6 +68,8 @@ class Runtime:
         self.app.live_users = lambda tenant_id, obj_id: live_users(self.pool, tenant_id, obj_id)
         self._lock = threading.Lock()
         self.asterisk = None  # the ConfigApplier, when this process applies Asterisk config
+        self.calls = None  # the CallsService (calls store, projection, ingestion), made on first use
+        self._run_projections = run_projections
 
     # Read-your-writes: block until the read model includes this notification.
     def wait(self, notification_id: int | None, timeout: float = 10.0) -> None:
@@ -94,7 +96,18 @@ class Runtime:
         self.wait(result.notification_id)
         return generated
 
+    def calls_service(self):
+        """The calls side (pbxflow.calls): its store, read models and projection thread."""
+        with self._lock:
+            if self.calls is None:
+                from .calls.service import CallsService
+
+                self.calls = CallsService(self.db, self.pool, project=self._run_projections)
+            return self.calls
+
     def close(self) -> None:
+        if self.calls is not None:
+            self.calls.close()
         if self.runner is not None:
             self.runner.__exit__(None, None, None)
         self.app.close()

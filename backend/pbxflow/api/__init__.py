@@ -72,6 +72,9 @@ def create_app(runtime: Runtime, static_dir: Path | None = None) -> Litestar:
     handlers += platform_collection(runtime, kinds.get("number"), "/api/numbers")
     handlers += platform_collection(runtime, kinds.get("trunk"), "/api/trunks")
     handlers += platform_collection(runtime, kinds.get("user"), "/api/operators")
+    from ..calls.api import make_call_handlers
+
+    handlers += make_call_handlers(runtime)  # call history, protocol, active calls, presence, SSE (F-CAL)
     if static_dir is not None:
         handlers.append(spa_handler(static_dir))
 
