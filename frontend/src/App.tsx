@@ -3,6 +3,7 @@ import { api as defaultApi, type ApiClient } from './api';
 import { Header } from './components/Header';
 import { useI18n } from './i18n';
 import { LoginPage } from './pages/LoginPage';
+import { ManagePage } from './pages/ManagePage';
 import { RoutingPage } from './pages/RoutingPage';
 import { SchemeEditorPage } from './pages/SchemeEditorPage';
 import { SchemesPage } from './pages/SchemesPage';
@@ -45,6 +46,10 @@ export function App({ client = defaultApi, store = defaultSession }: { client?: 
         />
       );
       break;
+    case 'manage':
+    case 'platform':
+      page = <ManagePage client={client} user={current.user} route={route} />;
+      break;
     case 'notFound':
       page = (
         <main className="not-found">
@@ -56,7 +61,7 @@ export function App({ client = defaultApi, store = defaultSession }: { client?: 
   }
   return (
     <div className="app">
-      <Header user={current.user} route={route} onLogout={() => void client.logout()} />
+      <Header client={client} user={current.user} route={route} onLogout={() => void client.logout()} />
       {page}
     </div>
   );

@@ -163,19 +163,43 @@ export class ApiClient {
     this.baseUrl = options.baseUrl ?? '';
   }
 
+  /** The bearer token of the session (for requests made without fetch: uploads with progress). */
+  token(): string | null {
+    return this.session.get()?.token ?? null;
+  }
+
   async request<T>(method: string, path: string, body?: unknown, extraHeaders?: Record<string, string>): Promise<T> {
+    const raw = body === undefined ? undefined : JSON.stringify(body);
+    const headers = body === undefined ? extraHeaders : { 'Content-Type': 'application/json', ...extraHeaders };
+    return (await this.exchange<T>(method, path, raw, headers)).body;
+  }
+
+  /** A binary answer (audio) fetched with the bearer token. */
+  async blob(path: string): Promise<Blob> {
+    const token = this.session.get()?.token;
+    const response = await this.fetchImpl(this.baseUrl + path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    if (!response.ok) throw new ApiError(parseProblem(response.status, await readBody(response), response.statusText));
+    return response.blob();
+  }
+
+  /** Send a body as is (a file to import) with its own Content-Type; answers the body and the response headers. */
+  send<T>(method: string, path: string, body: BodyInit, contentType: string, extraHeaders?: Record<string, string>) {
+    return this.exchange<T>(method, path, body, { 'Content-Type': contentType, ...extraHeaders });
+  }
+
+  private async exchange<T>(
+    method: string,
+    path: string,
+    body: BodyInit | undefined,
+    extraHeaders?: Record<string, string>,
+  ): Promise<{ body: T; headers: Headers }> {
     const token = this.session.get()?.token;
     const headers: Record<string, string> = { Accept: 'application/json, application/problem+json', ...extraHeaders };
     if (token) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
 
     let response: Response;
     try {
-      response = await this.fetchImpl(this.baseUrl + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      response = await this.fetchImpl(this.baseUrl + path, { method, headers, body });
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       throw new ApiError(parseProblem(0, { title: 'Network error', detail: `the server is unreachable (${detail})` }));
@@ -186,7 +210,7 @@ export class ApiClient {
       if (response.status === 401 && token) this.session.clear('expired');
       throw new ApiError(parseProblem(response.status, payload, response.statusText));
     }
-    return payload as T;
+    return { body: payload as T, headers: response.headers };
   }
 
   async login(login: string, password: string): Promise<User> {

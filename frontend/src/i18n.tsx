@@ -1,8 +1,10 @@
 // A tiny i18n module: one dictionary per language, English is the reference
 // (every key must exist there) and the fallback for keys another language lacks.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { manageEn, manageRu } from './i18n-manage';
 
 const en = {
+  ...manageEn,
   'app.name': 'pbxflow',
   'lang.label': 'Language',
   'nav.tenants': 'Tenants',
@@ -231,6 +233,7 @@ export type MessageKey = keyof typeof en;
 export type Dictionary = Partial<Record<MessageKey, string>>;
 
 const ru: Dictionary = {
+  ...manageRu,
   'app.name': 'pbxflow',
   'lang.label': 'Язык',
   'nav.tenants': 'Клиенты',

@@ -1,13 +1,47 @@
 // Hash routing (#/tenants/…): works from any URL the backend serves index.html for.
 import { useSyncExternalStore } from 'react';
 
+/** A tenant's management sections (#/tenants/<id>/<section>[/<item>]); "settings" is the tenant itself. */
+export const TENANT_SECTIONS = [
+  'extensions',
+  'users',
+  'numbers',
+  'groups',
+  'pickup-groups',
+  'voicemail-boxes',
+  'media',
+  'voice-messages',
+  'schedules',
+  'ivr-menus',
+  'classifiers',
+  'settings',
+] as const;
+export type TenantSection = (typeof TENANT_SECTIONS)[number];
+
+/** The platform operator's sections (#/platform/<section>[/<item>]). */
+export const PLATFORM_SECTIONS = ['tenants', 'numbers', 'trunks'] as const;
+export type PlatformSection = (typeof PLATFORM_SECTIONS)[number];
+
+/** The item id of a create form: #/tenants/<id>/extensions/new. */
+export const NEW_ITEM = 'new';
+
 export type Route =
   | { name: 'login' }
   | { name: 'tenants'; tenantId: string | null }
   | { name: 'routing' }
   | { name: 'schemes'; tenantId: string }
   | { name: 'scheme'; tenantId: string; schemeId: string }
+  | { name: 'manage'; tenantId: string; section: TenantSection; itemId: string | null }
+  | { name: 'platform'; section: PlatformSection; itemId: string | null }
   | { name: 'notFound'; path: string };
+
+export function isTenantSection(value: string | undefined): value is TenantSection {
+  return (TENANT_SECTIONS as readonly (string | undefined)[]).includes(value);
+}
+
+export function isPlatformSection(value: string | undefined): value is PlatformSection {
+  return (PLATFORM_SECTIONS as readonly (string | undefined)[]).includes(value);
+}
 
 /** The route of a location hash such as "#/tenants/42". */
 export function parseRoute(hash: string): Route {
@@ -28,8 +62,19 @@ export function parseRoute(hash: string): Route {
     if (rest.length === 1) return { name: 'schemes', tenantId: id };
     if (rest.length === 2) return { name: 'scheme', tenantId: id, schemeId: rest[1] };
   }
+  if (head === 'tenants' && id && isTenantSection(rest[0])) {
+    if (rest[0] === 'settings' && rest.length === 1) return { name: 'manage', tenantId: id, section: 'settings', itemId: null };
+    if (rest[0] !== 'settings' && rest.length <= 2) {
+      return { name: 'manage', tenantId: id, section: rest[0], itemId: rest[1] ?? null };
+    }
+  }
+  if (head === 'platform' && isPlatformSection(id) && rest.length <= 1) {
+    return { name: 'platform', section: id, itemId: rest[0] ?? null };
+  }
   return { name: 'notFound', path };
 }
+
+const enc = encodeURIComponent;
 
 export function href(route: Route): string {
   switch (route.name) {
@@ -38,13 +83,33 @@ export function href(route: Route): string {
     case 'routing':
       return '#/routing';
     case 'tenants':
-      return route.tenantId ? `#/tenants/${encodeURIComponent(route.tenantId)}` : '#/tenants';
+      return route.tenantId ? `#/tenants/${enc(route.tenantId)}` : '#/tenants';
     case 'schemes':
-      return `#/tenants/${encodeURIComponent(route.tenantId)}/schemes`;
+      return `#/tenants/${enc(route.tenantId)}/schemes`;
     case 'scheme':
-      return `#/tenants/${encodeURIComponent(route.tenantId)}/schemes/${encodeURIComponent(route.schemeId)}`;
+      return `#/tenants/${enc(route.tenantId)}/schemes/${enc(route.schemeId)}`;
+    case 'manage': {
+      const base = `#/tenants/${enc(route.tenantId)}/${route.section}`;
+      return route.itemId && route.section !== 'settings' ? `${base}/${enc(route.itemId)}` : base;
+    }
+    case 'platform':
+      return route.itemId ? `#/platform/${route.section}/${enc(route.itemId)}` : `#/platform/${route.section}`;
     case 'notFound':
       return `#${route.path}`;
+  }
+}
+
+/** The tenant a route is about, if any. */
+export function routeTenant(route: Route): string | null {
+  switch (route.name) {
+    case 'tenants':
+      return route.tenantId;
+    case 'schemes':
+    case 'scheme':
+    case 'manage':
+      return route.tenantId;
+    default:
+      return null;
   }
 }
 

@@ -122,6 +122,9 @@ test('draws a scheme with drag and drop, connects two nodes and publishes it', a
   await dropNode(page, 'Entry', 160, 180);
   const entry = page.getByTestId('node-entry1');
   await expect(entry).toBeVisible();
+  // Wait for the server to take the new node: its answer re-renders the inspector, which
+  // would drop text typed before it arrives.
+  await saved(page);
   // The new node is selected: give it a number in the inspector (applied on Enter).
   const numbers = page.getByTestId('inspector').getByLabel('Numbers');
   await numbers.fill(number);

@@ -1,17 +1,18 @@
 // "Routing" in the header: a tenant's user goes straight to the tenant's schemes; a
 // platform operator first picks the tenant.
 import { useEffect } from 'react';
-import type { ApiClient } from '../api';
+import type { ApiClient, Page, Tenant } from '../api';
+import { TENANTS_PATH } from '../components/TenantNav';
+import { useCached } from '../manage/cache';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { useI18n } from '../i18n';
 import { href, navigate } from '../router';
 import type { User } from '../session';
-import { useApi } from '../useApi';
 
 export function RoutingPage({ client, user }: { client: ApiClient; user: User }) {
   const { t } = useI18n();
   const own = user.tenant_id;
-  const tenants = useApi(own ? null : () => client.tenants(), 'routing-tenants');
+  const tenants = useCached<Page<Tenant>>(client, own ? null : TENANTS_PATH);
 
   useEffect(() => {
     if (own) navigate({ name: 'schemes', tenantId: own }, { replace: true });

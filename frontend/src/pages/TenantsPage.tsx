@@ -1,13 +1,16 @@
 import { useEffect, useState } from 'react';
-import type { ApiClient, Device, Tenant } from '../api';
+import type { ApiClient, Device, Page, Tenant } from '../api';
 import { ProblemAlert } from '../components/ProblemAlert';
+import { TENANTS_PATH } from '../components/TenantNav';
 import { useI18n, type MessageKey } from '../i18n';
-import { href, navigate } from '../router';
+import { useCached } from '../manage/cache';
+import { href, navigate, TENANT_SECTIONS } from '../router';
 import { useApi } from '../useApi';
 
 export function TenantsPage({ client, tenantId }: { client: ApiClient; tenantId: string | null }) {
   const { t } = useI18n();
-  const tenants = useApi(() => client.tenants(), 'tenants');
+  // Shared with the header's tenant switcher: one request (client.tenants()'s).
+  const tenants = useCached<Page<Tenant>>(client, TENANTS_PATH);
   const items = tenants.data?.items ?? [];
   const selected = tenantId ? items.find((item) => item.id === tenantId) : undefined;
 
@@ -69,6 +72,13 @@ function Extensions({ client, tenantId, tenant }: { client: ApiClient; tenantId:
       <p>
         <a href={href({ name: 'schemes', tenantId })}>{t('schemes.open')}</a>
       </p>
+      <ul className="section-links" aria-label={t('nav.tenant')}>
+        {TENANT_SECTIONS.map((section) => (
+          <li key={section}>
+            <a href={href({ name: 'manage', tenantId, section, itemId: null })}>{t(`section.${section}` as MessageKey)}</a>
+          </li>
+        ))}
+      </ul>
       {tenant && (
         <dl className="tenant-facts">
           <dt>{t('tenants.code')}</dt>

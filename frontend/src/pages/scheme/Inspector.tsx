@@ -1,7 +1,7 @@
 // The inspector: a form for the selected node's params (selects for the components it
 // refers to), the selected edge, or the scheme itself when nothing is selected.
 // A select applies at once; a text or number field when it loses focus or on Enter.
-import { useEffect, useState, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { componentLabel, findComponent, nodeLabel, portLabel } from '../../flow/labels';
 import { menuExitKeys } from '../../flow/ports';
 import type { ComponentKind, Components } from '../../flow/schemeApi';
@@ -122,7 +122,23 @@ export function NodeInspector({
   const initial = () => Object.fromEntries(defs.map((d) => [d.name, fieldText(d, node.params[d.name])]));
   const [values, setValues] = useState<Record<string, string>>(initial);
   const paramsKey = JSON.stringify(node.params);
-  useEffect(() => setValues(initial()), [node.id, paramsKey]);
+  // What the fields last showed from the server: a field the user has typed into since keeps
+  // the typed text when the server's answer (e.g. to adding the node) changes other params.
+  const shown = useRef<{ id: string; texts: Record<string, string> }>({ id: node.id, texts: initial() });
+  useEffect(() => {
+    const fresh = initial();
+    const before = shown.current;
+    shown.current = { id: node.id, texts: fresh };
+    if (before.id !== node.id) {
+      setValues(fresh);
+      return;
+    }
+    setValues((typed) =>
+      Object.fromEntries(
+        Object.entries(fresh).map(([name, text]) => [name, typed[name] !== before.texts[name] ? typed[name] : text]),
+      ),
+    );
+  }, [node.id, paramsKey]);
 
   const commit = (def: FieldDef, text: string) => {
     const next = paramsWith(node.params, def, text);
