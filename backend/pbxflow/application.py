@@ -24,6 +24,7 @@ from .domain import nodes as _nodes  # noqa: F401
 from .domain import users as _users  # noqa: F401
 from .domain import classifiers as _classifiers, ivr as _ivr, schedules as _schedules, voice_messages as _voice_messages  # noqa: F401
 from .domain import groups as _groups, media as _media, pickup as _pickup, voicemail as _voicemail  # noqa: F401
+from .domain import webhooks as _webhooks  # noqa: F401  (F-CAL-7)
 from .domain import schemes as _schemes
 from .routing import graph as _graph
 from .routing.validate import entries as _scheme_entries

@@ -87,6 +87,8 @@ def start_calls(runtime, settings: Settings):
     """The calls read models (projection thread) and, with PBXFLOW_AMI_URL, the ingestion of
     every node's call events (docs/calls.md); PBXFLOW_CALLS_INGEST=0 turns the ingestion off."""
     svc = runtime.calls_service()
+    if os.environ.get("PBXFLOW_WEBHOOKS", "1").lower() not in ("0", "no", "false", "off"):
+        svc.start_webhooks()  # F-CAL-7: tenants' webhooks, signed, retried, logged
     ingest = os.environ.get("PBXFLOW_CALLS_INGEST", "1").lower() not in ("0", "no", "false", "off")
     if settings.ami_urls and ingest:
         svc.start_ingestion(list(settings.ami_urls))

@@ -110,6 +110,9 @@ class Effects:
     finished: list[dict] = field(default_factory=list)  # history rows
     presence: dict[str, dict] = field(default_factory=dict)  # node|device -> row
     feed: list[tuple[str | None, str, dict]] = field(default_factory=list)  # (tenant code, kind, payload)
+    # Webhook events (F-CAL-7): (key, tenant code, event, call id, at, payload), in order; the key
+    # (call id, event, leg) is unique, so a rebuild re-emitting them stores none twice.
+    hooks: list[tuple[str, str, str, str, float, dict]] = field(default_factory=list)
     ignored: int = 0  # events about channels the book does not know (e.g. of calls already ended)
 
 
@@ -145,6 +148,8 @@ class CallBook:
         for key, state in eff.active.items():
             if key in eff.removed:
                 continue
+            if state.get("hooks_pending"):
+                self._flush_hooks(state, eff)
             summary = public_summary(state)
             if summary != state.get("published"):
                 state["published"] = summary
@@ -193,6 +198,25 @@ class CallBook:
             return
         protocol.append({"at": at, "step": step, **{k: v for k, v in data.items() if v is not None}})
 
+    # --- webhook events (F-CAL-7) ----------------------------------------------------
+
+    def hook(self, call: dict, event: str, at: float, key: str | None = None, **data: Any) -> None:
+        """A webhook event of this call. Held in the call's state until its tenant is known
+        (a trunk's first channel has no tenant yet; the dialplan sets it), then emitted."""
+        payload = {"event": event, "at": at, "call": hook_call(call), **{k: v for k, v in data.items() if v is not None}}
+        call.setdefault("hooks_pending", []).append([key or f"{call['id']}:{event}", event, at, payload])
+        self.effects.active[call["key"]] = call
+
+    def _flush_hooks(self, call: dict, eff: Effects, *, final: bool = False) -> None:
+        tenant = tenant_of(call)
+        if tenant is None and not final:
+            return
+        pending = call.pop("hooks_pending", None) or []
+        if tenant is None:
+            return  # a call no tenant ever claimed (e.g. an unallocated DID): nobody to tell
+        for key, event, at, payload in pending:
+            eff.hooks.append((key, tenant, event, call["id"], at, payload))
+
     def new_channel(self, node: str, at: float, h: dict, *, reconciled: bool = False) -> tuple[dict, dict] | None:
         uid, linkedid = h.get("Uniqueid"), h.get("Linkedid") or h.get("Uniqueid")
         if not uid:
@@ -218,7 +242,7 @@ class CallBook:
                 "answered_by": None, "answered_by_device": None, "answered_kind": None,
                 "voicemail": None, "queue": None, "scheme": None, "node_id": None, "hop_limit": False,
                 "dials": {}, "last_dial": None, "channels": {}, "protocol": [],
-                "reconciled": reconciled, "partial": uid != linkedid,
+                "reconciled": reconciled, "partial": uid != linkedid, "hooked_new": False,
             }
             self.calls[key] = call
         if uid == linkedid and call["origin"] != uid:
@@ -232,6 +256,9 @@ class CallBook:
         if uid == call["origin"]:
             self.step(call, created, "start", caller=call["caller"], called=call["called"], channel=name,
                       reconciled=reconciled or None)
+        if call.get("hooked_new") is False:  # (states from before webhooks lack the flag)
+            call["hooked_new"] = True
+            self.hook(call, "new_call", call["started"], reconciled=reconciled or None)
         return call, chan
 
     def _up(self, call: dict, chan: dict, at: float) -> None:
@@ -244,6 +271,11 @@ class CallBook:
             return
         if chan["kind"] == "local" or call["answered"] is not None:
             return
+        if _originated(call) and not call.get("originator"):
+            # Click-to-call (pbxflow.calls.control): the first phone to answer is the caller's own.
+            call["originator"] = chan["endpoint"]
+            self.step(call, at, "originator", device=chan["endpoint"])
+            return
         call["answered"] = at
         call["answered_kind"] = chan["kind"]
         call["answered_by_device"] = chan["endpoint"]
@@ -255,6 +287,7 @@ class CallBook:
         else:
             call["answered_by"] = chan["endpoint"]
         self.step(call, at, "answered", by=call["answered_by"], device=chan["endpoint"])
+        self.hook(call, "answered", at, answered_by=call["answered_by"], device=chan["endpoint"])
 
     def hangup(self, call: dict, chan: dict, at: float, cause: int | None, text: str | None, *, lost: bool = False) -> None:
         if chan["ended"] is not None:
@@ -263,6 +296,10 @@ class CallBook:
         chan["cause"] = cause
         chan["lost"] = lost
         self.step(call, at, "lost" if lost else "hangup", channel=chan["name"], cause=cause, cause_text=text)
+        if chan["kind"] != "local":
+            self.hook(call, "leg_ended", at, key=f"{call['id']}:leg_ended:{chan['uid']}",
+                      leg={"channel": chan["name"], "device": chan["endpoint"], "kind": chan["kind"],
+                           "cause": cause, "cause_text": text, "lost": lost or None})
         if all(c["ended"] is not None for c in call["channels"].values()):
             self.finish(call, max(c["ended"] for c in call["channels"].values()))
 
@@ -272,6 +309,8 @@ class CallBook:
         self.step(call, at, "end", result=row["result"])
         row["protocol"] = call["protocol"]
         self.effects.finished.append(row)
+        self.hook(call, "call_ended", at, result=row["result"], duration=row["duration"], billable_seconds=row["billable"])
+        self._flush_hooks(call, self.effects, final=True)
         self.effects.removed.add(call["key"])
         if len(self.recently_finished) == self.recently_finished.maxlen:
             self._recent.discard(self.recently_finished[0])
@@ -520,6 +559,12 @@ CALL_EVENTS = frozenset(set(_HANDLERS) - {"pbxflow.Reconcile"} | {"AgentComplete
 
 # --- derived facts ----------------------------------------------------------------------
 
+def _originated(call: dict) -> bool:
+    """A call placed by an AMI Originate through the ``pbxflow-originate`` context (click-to-call)."""
+    origin = call["channels"].get(call["origin"]) or {}
+    return str(origin.get("name", "")).startswith("Local/") and "@pbxflow-originate" in str(origin.get("name", ""))
+
+
 def origin_of(call: dict) -> dict:
     return call["channels"].get(call["origin"]) or next(iter(call["channels"].values()))
 
@@ -609,6 +654,13 @@ def history_row(call: dict) -> dict:
         "scheme": (call.get("scheme") or {}).get("key"), "voicemail": call.get("voicemail"),
         "reconciled": bool(call.get("reconciled") or any(c.get("lost") for c in call["channels"].values())),
     }
+
+
+def hook_call(call: dict) -> dict:
+    """The call as a webhook body shows it (times are node timestamps, seconds)."""
+    return {"id": call["id"], "node": call["node"], "direction": direction(call), "caller": call.get("caller"),
+            "caller_name": call.get("caller_name"), "called": call.get("called"), "did": did(call),
+            "started_at": call["started"], "answered_at": call.get("answered"), "answered_by": call.get("answered_by")}
 
 
 def public_summary(call: dict) -> dict:

@@ -47,6 +47,7 @@ class CallsView(SignallingTrackingRecorder):
     history_table = "calls_history"
     presence_table = "calls_presence"
     changes_table = "calls_changes"
+    hooks_table = "calls_hooks"  # webhook events (F-CAL-7), followed by pbxflow.calls.webhooks
     VERSION = 1
     projection_name = "calls"
 
@@ -80,7 +81,16 @@ class CallsView(SignallingTrackingRecorder):
                 Identifier(f"{self.changes_table}_tenant_idx"), c),
             SQL("CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, version integer NOT NULL)").format(
                 Identifier(VERSIONS_TABLE)),
+            # Not truncated by a rebuild: the unique key keeps re-emitted events out.
+            SQL("CREATE TABLE IF NOT EXISTS {} (position bigserial PRIMARY KEY, key text NOT NULL UNIQUE,"
+                " tenant_code text NOT NULL, event text NOT NULL, call_id uuid NOT NULL, at timestamptz NOT NULL,"
+                " payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())").format(
+                Identifier(self.hooks_table)),
         ])
+        self._insert_hooks = SQL(
+            "INSERT INTO {} (key, tenant_code, event, call_id, at, payload) VALUES (%s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (key) DO NOTHING").format(Identifier(self.hooks_table))
+        self.hook_listeners: list[Callable[[], None]] = []  # called after a batch wrote webhook events
         self._upsert_active = SQL(
             "INSERT INTO {} (key, id, node, tenant_code, started_at, state, summary, updated_at)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET tenant_code = EXCLUDED.tenant_code,"
@@ -175,6 +185,9 @@ class CallsView(SignallingTrackingRecorder):
                 processed += len(notifications)
                 batches += 1
                 self._signal(name, position)
+                if effects.hooks:
+                    for listener in list(self.hook_listeners):
+                        listener()
                 if feed_last:
                     with self._feed_cond:
                         self.feed_position = max(self.feed_position, feed_last)
@@ -200,6 +213,9 @@ class CallsView(SignallingTrackingRecorder):
                         for key, s in eff.active.items()])
                 if eff.finished:
                     curs.executemany(self._insert_history, [self._history_params(r, names, tracking) for r in eff.finished])
+                if eff.hooks:
+                    curs.executemany(self._insert_hooks, [(k, t, e, c, ts(at), json.dumps(p))
+                                                          for k, t, e, c, at, p in eff.hooks])
                 if eff.presence:
                     curs.executemany(self._upsert_presence, [
                         (p["node"], p["device"], p["tenant"], p["state"], ts(p["since"])) for p in eff.presence.values()])

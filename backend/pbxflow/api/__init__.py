@@ -22,7 +22,7 @@ from .media import make_handlers as make_media_handlers
 from .auth import RateLimiter, make_auth_handlers, resolve_actor
 from .resources import check_body_types, platform_collection, tenant_collection, tenant_numbers, tenant_resource
 
-TENANT_KINDS = ("user", "extension", "schedule", "classifier", "ivr_menu", "voice_message", "group", "pickup_group", "voicemail_box", "scheme")
+TENANT_KINDS = ("user", "extension", "schedule", "classifier", "ivr_menu", "voice_message", "group", "pickup_group", "voicemail_box", "scheme", "webhook")
 from .threads import threaded
 
 
@@ -75,6 +75,9 @@ def create_app(runtime: Runtime, static_dir: Path | None = None) -> Litestar:
     from ..calls.api import make_call_handlers
 
     handlers += make_call_handlers(runtime)  # call history, protocol, active calls, presence, SSE (F-CAL)
+    from ..calls.webhooks_api import make_webhook_handlers
+
+    handlers += make_webhook_handlers(runtime)  # webhook delivery log (F-CAL-7)
     if static_dir is not None:
         handlers.append(spa_handler(static_dir))
 

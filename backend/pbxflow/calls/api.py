@@ -120,7 +120,9 @@ def make_call_handlers(runtime) -> list:
         return ServerSentEvent(_stream(calls(), scope, seconds), headers={"Cache-Control": "no-cache",
                                                                           "X-Accel-Buffering": "no"})
 
-    return [history, one, active, presence, status, events]
+    from .control_api import make_control_handlers
+
+    return [history, one, active, presence, status, events, *make_control_handlers(runtime)]
 
 
 async def _stream(svc, scope: Scope, seconds: int) -> AsyncIterator[ServerSentEventMessage]:

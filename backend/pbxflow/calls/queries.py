@@ -55,6 +55,8 @@ def describe(step: dict) -> str:
         return f"rang {to}" + (f" for {secs:g} s" if isinstance(secs, (int, float)) else "") + f": {status}"
     if s == "answered":
         return f"answered by {step.get('by') or step.get('device') or '?'}"
+    if s == "originator":
+        return f"click-to-call: {step.get('device') or '?'} answered, now calling the number"
     if s == "voicemail":
         return f"went to voicemail {step.get('box') or ''}".rstrip()
     if s == "queue":

@@ -39,6 +39,8 @@ class CallsService:
         if project:
             self.projector = CallsProjector(self.app, self.view, db.conninfo(), batch_size=batch_size).start()
         self.ingestion = None
+        self.control = None  # CallControl (AMI actions: originate, hang up, spy), made on first use
+        self.webhooks = None  # WebhookWorker (F-CAL-7), started by start_webhooks
         self._closed = threading.Event()
 
     def start_ingestion(self, urls: Any = None, **options: Any):
@@ -47,6 +49,16 @@ class CallsService:
 
         self.ingestion = CallIngestion(self.app, urls, **options)
         return self.ingestion
+
+    def start_webhooks(self, **options: Any):
+        """Deliver the tenants' webhooks (F-CAL-7) from a background thread (pbxflow.calls.webhooks)."""
+        from .webhooks import WebhookWorker
+
+        if self.webhooks is None:
+            self.webhooks = WebhookWorker(self.read.pool, **options)
+            self.view.hook_listeners.append(self.webhooks.wake)
+            self.webhooks.start()
+        return self.webhooks
 
     def position(self) -> int:
         return self.view.max_tracking_id(self.app.name) or 0
@@ -74,8 +86,12 @@ class CallsService:
             return
         self._closed.set()
         try:
+            if self.webhooks is not None:
+                self.webhooks.stop()
             if self.ingestion is not None:
                 self.ingestion.close()
+            if self.control is not None:
+                self.control.close()
         finally:
             if self.projector is not None:
                 self.projector.stop()
