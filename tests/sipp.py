@@ -184,7 +184,7 @@ class Sipp:
         self._running: list[SippProcess] = []
 
     def start(self, scenario: str, ports: Ports, *, service: str | None = None, auth: tuple[str, str] | None = None,
-              timeout: float = 30.0, **variables: object) -> SippProcess:
+              timeout: float = 30.0, options: tuple[str, ...] = (), **variables: object) -> SippProcess:
         name = f"{next(self._count):02d}-{Path(scenario).stem}"
         files = {k: self.workdir / f"{name}.{k}.log" for k in ("stdout", "stderr", "messages", "errors")}
         cmd = [
@@ -198,6 +198,7 @@ class Sipp:
             cmd += ["-s", service]
         if auth is not None:
             cmd += ["-au", auth[0], "-ap", auth[1]]
+        cmd += list(options)  # further SIPp options, e.g. -aa
         for key, value in variables.items():
             cmd += ["-set", key, str(value)]
         with open(files["stdout"], "wb") as out, open(files["stderr"], "wb") as err:
@@ -212,9 +213,11 @@ class Sipp:
     # --- the helpers tests use -------------------------------------------------
 
     def register(self, username: str, password: str, ports: Ports, *, expires: int | None = None) -> SippResult:
-        """REGISTER with digest auth; the Contact is 127.0.0.1:ports.sip."""
+        """REGISTER with digest auth; the Contact is 127.0.0.1:ports.sip. With -aa, the SIPp answers
+        the unsolicited MWI NOTIFY the registration of a phone with a voicemail box triggers."""
         extra = {} if expires is None else {"expires": expires}
-        return self.run("register.xml", ports, service=username, auth=(username, password), timeout=15, **extra)
+        return self.run("register.xml", ports, service=username, auth=(username, password), timeout=15, options=("-aa",),
+                        **extra)
 
     def uas(self, scenario: str, ports: Ports, *, timeout: float = 30.0, **variables: object) -> SippProcess:
         """A UAS (uas_answer.xml, uas_busy.xml, uas_noanswer.xml) in the background, ready."""

@@ -137,6 +137,13 @@ def build_world(client, runtime) -> World:
         w.ids[key] = w.ok("POST", f"/api/tenants/{tenant}/schemes", {"name": key, "graph": {"nodes": nodes, "edges": edges}})["id"]
         if entry:
             w.ok("POST", f"/api/tenants/{tenant}/schemes/{w.ids[key]}/publish", {"comment": "first"})
+    # A voicemail box (greetings and messages routes); its spool holds nothing.
+    w.ids["vm_a"] = w.ok("POST", f"/api/tenants/{ta}/voicemail-boxes", {"name": "Box A", "mailbox": "202", "owner_type": "extension",
+                                                                         "owner_id": w.ids["ext_a2"], "pin": "1234"})["id"]
+    # Webhooks (F-CAL-7): one per tenant, "wh_a" at version 2 (stale If-Match cases).
+    for key, tenant in (("wh_a", ta), ("wh_b", tb)):
+        w.ids[key] = w.ok("POST", f"/api/tenants/{tenant}/webhooks", {"name": key, "url": "https://crm.example.com/hook"})["id"]
+    w.ok("PATCH", f"/api/tenants/{ta}/webhooks/{w.ids['wh_a']}", {"enabled": False})
     for key in ("ext_a", "ext_b"):
         entries = w.request("GET", AUDIT, params={"object_id": w.ids[key], "action": "create"}).json()["items"]
         w.positions[key] = entries[0]["position"]
@@ -885,6 +892,153 @@ for name, value in (("seconds 0", 0), ("seconds over an hour", 3601), ("seconds 
 add("GET", CALLS_STATUS, "no token", 401, who="anon")
 add("GET", CALLS_STATUS, "tenant admin", 403, who="adm_a")
 
+
+# --- webhooks (F-CAL-7: domain/webhooks.py, calls/webhooks_api.py) -- keep this block separate ---------
+WEBHOOKS, WEBHOOK = "/api/tenants/{tenant_id}/webhooks", "/api/tenants/{tenant_id}/webhooks/{obj_id}"
+WH_DELIVERIES = "/api/tenants/{tenant_id}/webhooks/{obj_id}/deliveries"
+DEFAULT_OBJECT.update({WEBHOOK: "wh_a", WH_DELIVERIES: "wh_a"})
+_WH = {"name": "CRM", "url": "https://crm.example.com/pbx"}
+_WH_TYPES = {"name": 5, "url": 5, "events": "answered", "enabled": "yes", "secret": 1234567890123456789, "description": 1}
+body_cases("POST", WEBHOOKS, _WH, required=("name", "url"), wrong_types=_WH_TYPES, strings=("name", "url", "secret", "description"),
+           names=("name", "url"))
+body_cases("PATCH", WEBHOOK, {"name": "Renamed"}, wrong_types=_WH_TYPES, strings=("name", "url", "secret"), names=("name", "url"))
+for method, route in (("POST", WEBHOOKS), ("PATCH", WEBHOOK)):
+    for name, change, f in (("ftp URL", {"url": "ftp://crm.example.com/x"}, "url"), ("javascript URL", {"url": "javascript:alert(1)"}, "url"),
+                            ("file URL", {"url": "file:///etc/passwd"}, "url"), ("no scheme", {"url": "crm.example.com/x"}, "url"),
+                            ("credentials in URL", {"url": "https://user:pw@crm.example.com/x"}, "url"),
+                            ("user in URL", {"url": "https://token@crm.example.com/x"}, "url"),
+                            ("no host", {"url": "https:///x"}, "url"), ("bad port", {"url": "https://crm.example.com:99999/"}, "url"),
+                            ("space in URL", {"url": "https://crm example.com/"}, "url"),
+                            ("fragment", {"url": "https://crm.example.com/#x"}, "url"),
+                            ("no events", {"events": []}, "events"), ("unknown event", {"events": ["hangup"]}, "events[0]"),
+                            ("event twice", {"events": ["answered", "answered"]}, "events"),
+                            ("short secret", {"secret": "short"}, "secret"), ("secret with spaces", {"secret": "a secret with spaces"}, "secret"),
+                            ("null secret", {"secret": None}, "secret")):
+        if method == "POST" and name == "null secret":
+            continue  # null on create means "generate one"
+        add(method, route, name, 422, body={**(_WH if method == "POST" else {}), **change}, fields=(f,))
+add("POST", WEBHOOKS, "auditor", 403, body=_WH, who="aud_a")
+add("POST", WEBHOOKS, "role user", 403, body=_WH, who="usr_a")
+add("POST", WEBHOOKS, "another tenant as tenant admin", 404, body=_WH, at={"tenant_id": "tb"}, who="adm_a")
+add("POST", WEBHOOKS, "unknown tenant", 404, body=_WH, at={"tenant_id": str(MISSING)})
+add("POST", WEBHOOKS, "no token", 401, body=_WH, who="anon")
+list_cases(WEBHOOKS)
+add("GET", WEBHOOKS, "unknown tenant", 404, at={"tenant_id": str(MISSING)})
+add("GET", WEBHOOKS, "non-UUID tenant", 404, at={"tenant_id": "garbage"})
+add("GET", WEBHOOKS, "another tenant as tenant admin", 404, at={"tenant_id": "tb"}, who="adm_a")
+add("GET", WEBHOOKS, "role user", 403, who="usr_a")
+add("GET", WEBHOOKS, "no token", 401, who="anon")
+for method, body in (("GET", NO_BODY), ("PATCH", {"name": "x"}), ("DELETE", NO_BODY)):
+    not_found_cases(method, WEBHOOK, body, cross={"obj_id": "wh_b"})
+    add(method, WEBHOOK, "an extension id", 404, body=body, at={"obj_id": "ext_a"})
+    add(method, WEBHOOK, "another tenant as tenant admin", 404, body=body, at={"tenant_id": "tb", "obj_id": "wh_b"}, who="adm_a")
+    add(method, WEBHOOK, "role user", 403, body=body, who="usr_a")
+    add(method, WEBHOOK, "no token", 401, body=body, who="anon")
+for method, body in (("PATCH", {"name": "x"}), ("DELETE", NO_BODY)):
+    add(method, WEBHOOK, "auditor", 403, body=body, who="aud_a")
+if_match_cases("PATCH", WEBHOOK, {"name": "Stale"})
+if_match_cases("DELETE", WEBHOOK)
+not_found_cases("GET", WH_DELIVERIES, cross={"obj_id": "wh_b"})
+add("GET", WH_DELIVERIES, "an extension id", 404, at={"obj_id": "ext_a"})
+add("GET", WH_DELIVERIES, "another tenant as tenant admin", 404, at={"tenant_id": "tb", "obj_id": "wh_b"}, who="adm_a")
+add("GET", WH_DELIVERIES, "role user", 403, who="usr_a")
+add("GET", WH_DELIVERIES, "no token", 401, who="anon")
+for name, params, f in (("limit 0", {"limit": 0}, "limit"), ("limit 501", {"limit": 501}, "limit"),
+                        ("limit not a number", {"limit": "ten"}, "limit"), ("negative offset", {"offset": -1}, "offset"),
+                        ("offset beyond bigint", {"offset": 2**63}, "offset"), ("unknown status", {"status": "lost"}, "status"),
+                        ("NUL in status", {"status": "failed\x00"}, "status")):
+    add("GET", WH_DELIVERIES, name, 422, params=params, fields=(f,))
+
+# --- voicemail greetings, deleting messages, the greeting code (issue 4: api/voicemail.py) -- keep this block separate ---
+VM_GREETINGS = "/api/tenants/{tenant_id}/voicemail-boxes/{obj_id}/greetings"
+VM_GREETING = "/api/tenants/{tenant_id}/voicemail-boxes/{obj_id}/greetings/{kind}"
+_MP3 = {"Content-Type": "audio/mpeg"}
+for method, route, extra, body in (("DELETE", VM_MESSAGE, {"msg_id": "1700000000-1"}, {}),
+                                   ("GET", VM_GREETINGS, {}, {}), ("GET", VM_GREETING, {"kind": "unavailable"}, {}),
+                                   ("PUT", VM_GREETING, {"kind": "unavailable"}, {"raw": b"ID3", "headers": _MP3}),
+                                   ("DELETE", VM_GREETING, {"kind": "busy"}, {})):
+    add(method, route, "unknown box", 404, at={"obj_id": str(MISSING), **extra}, **body)
+    add(method, route, "non-UUID box", 404, at={"obj_id": "INBOX", **extra}, **body)
+    add(method, route, "an extension id", 404, at={"obj_id": "ext_a", **extra}, **body)
+    add(method, route, "another tenant's path", 404, at={"tenant_id": "tb", "obj_id": "vm_a", **extra}, **body)
+    add(method, route, "another tenant as tenant admin", 404, at={"tenant_id": "tb", "obj_id": "vm_a", **extra}, who="adm_a", **body)
+    add(method, route, "role user, not the owner", 403, at={"obj_id": "vm_a", **extra}, who="usr_a", **body)
+    add(method, route, "no token", 401, at={"obj_id": "vm_a", **extra}, who="anon", **body)
+    if method != "GET":
+        add(method, route, "auditor", 403, at={"obj_id": "vm_a", **extra}, who="aud_a", **body)
+for method in ("GET", "PUT", "DELETE"):
+    body = {"raw": b"ID3", "headers": _MP3} if method == "PUT" else {}
+    for name, kind in (("unknown greeting kind", "welcome"), ("oversize kind", "u" * 30), ("Asterisk's file name", "unavail"),
+                       ("path in kind", "..%2Funavail")):
+        add(method, VM_GREETING, name, 404 if "%2F" in kind else 422, at={"obj_id": "vm_a", "kind": kind},
+            fields=() if "%2F" in kind else ("kind",), **body)
+add("GET", VM_GREETING, "no such greeting", 404, at={"obj_id": "vm_a", "kind": "temporary"})
+add("DELETE", VM_GREETING, "no such greeting", 404, at={"obj_id": "vm_a", "kind": "name"})
+add("DELETE", VM_MESSAGE, "no such message", 404, at={"obj_id": "vm_a", "msg_id": "1700000000-1"})
+add("DELETE", VM_MESSAGE, "malformed message id", 422, at={"obj_id": "vm_a", "msg_id": "msg0001"}, fields=("msg_id",))
+add("DELETE", VM_MESSAGE, "path traversal in message id", 404, at={"obj_id": "vm_a", "msg_id": "..%2F..%2Fetc%2Fpasswd"})
+add("PUT", VM_GREETING, "not audio", 422, raw=b"hello" * 20, headers=_MP3, at={"obj_id": "vm_a", "kind": "busy"}, fields=("file",))
+add("PUT", VM_GREETING, "empty upload", 422, raw=b"", headers=_MP3, at={"obj_id": "vm_a", "kind": "busy"}, fields=("file",))
+add("PUT", VM_GREETING, "multipart without a file part", 422, raw=b"--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--b--\r\n",
+    headers={"Content-Type": "multipart/form-data; boundary=b"}, at={"obj_id": "vm_a", "kind": "busy"}, fields=("file",))
+add("PUT", VM_GREETING, "more than 10 MB", 413, raw=bytes(12 * 1024 * 1024), headers=_MP3, at={"obj_id": "vm_a", "kind": "busy"})
+for name, code in (("a number", "555"), ("a voicemail code", "*98"), ("letters", "*9a"), ("too long", "*" * 9), ("empty", ""),
+                   ("the pickup code", "*8"), ("newline", "*96\n")):
+    add("PATCH", TENANT, f"voicemail_greeting_code {name}", 422, body={"voicemail_greeting_code": code}, fields=("voicemail_greeting_code",))
+add("PATCH", TENANT, "voicemail_greeting_code not a string", 422, body={"voicemail_greeting_code": 96}, fields=("voicemail_greeting_code",))
+add("PATCH", TENANT, "pickup_code onto the greeting code", 422, body={"pickup_code": "*96"}, fields=("pickup_code",))
+add("POST", TENANTS, "voicemail_greeting_code a number", 422, body={**TENANT_BODY, "voicemail_greeting_code": "96"},
+    fields=("voicemail_greeting_code",))
+add("POST", TENANTS, "pickup_code onto the default greeting code", 422, body={**TENANT_BODY, "pickup_code": "*96"},
+    fields=("voicemail_greeting_code",))
+add("PATCH", TENANT, "voicemail_greeting_code with a stale If-Match", 409, body={"voicemail_greeting_code": "*55"}, stale=True,
+    detail="version")
+
+
+# --- call control (F-CAL-4/5: pbxflow.calls.control_api) -- owned by the call-control work; keep separate ---
+ORIGINATE = "/api/tenants/{tenant_id}/calls/originate"
+HANGUP, SPY = "/api/tenants/{tenant_id}/active-calls/{call_id}/hangup", "/api/tenants/{tenant_id}/active-calls/{call_id}/spy"
+_ORIG = {"from": "201", "to": "202"}
+body_cases("POST", ORIGINATE, _ORIG, required=("to",), wrong_types={"to": 202, "from": 201, "extension_id": 5},
+           strings=("to", "from"), names=("to",))
+for name, body, f in (("neither extension nor from", {"to": "202"}, "extension_id"),
+                      ("both extension and from", {"extension_id": str(MISSING), "from": "201", "to": "202"}, "extension_id"),
+                      ("to with letters", {"from": "201", "to": "20a"}, "to"), ("to only a plus", {"from": "201", "to": "+"}, "to"),
+                      ("empty to", {"from": "201", "to": ""}, "to"), ("to with a star", {"from": "201", "to": "*97"}, "to"),
+                      ("to in another context", {"from": "201", "to": "202@t-x-internal"}, "to"),
+                      ("from with letters", {"from": "2o1", "to": "202"}, "from"),
+                      ("oversize extension id", {"extension_id": "x" * 37, "to": "202"}, "extension_id"),
+                      ("calls itself", {"from": "201", "to": "+201"}, "to")):
+    add("POST", ORIGINATE, name, 422, body=body, fields=(f,))
+for name, body in (("unknown extension number", {"from": "299", "to": "202"}),
+                   ("unknown extension id", {"extension_id": str(MISSING), "to": "202"}),
+                   ("non-UUID extension id", {"extension_id": "not-a-uuid", "to": "202"}),
+                   ("another tenant's extension", lambda w: {"extension_id": w.ids["ext_b"], "to": "202"})):
+    add("POST", ORIGINATE, name, 404, body=body, detail="extension")
+add("POST", ORIGINATE, "role user, not the extension's owner", 403, body=_ORIG, who="usr_a")
+add("POST", ORIGINATE, "role auditor", 403, body=_ORIG, who="aud_a")
+_SPY = {"mode": "listen", "extension_id": str(MISSING)}
+body_cases("POST", SPY, _SPY, required=("mode", "extension_id"), wrong_types={"mode": 1, "extension_id": []}, at=_CALL)
+for name, body, f in (("unknown mode", {**_SPY, "mode": "shout"}, "mode"), ("mode in capitals", {**_SPY, "mode": "LISTEN"}, "mode"),
+                      ("oversize extension id", {**_SPY, "extension_id": "x" * 37}, "extension_id")):
+    add("POST", SPY, name, 422, body=body, fields=(f,), at=_CALL)
+add("POST", SPY, "unknown extension", 404, body=_SPY, at=_CALL, detail="extension")
+add("POST", SPY, "another tenant's extension", 404, body=lambda w: {"mode": "barge", "extension_id": w.ids["ext_b"]}, at=_CALL,
+    detail="extension")
+add("POST", SPY, "unknown call", 404, body=lambda w: {"mode": "whisper", "extension_id": w.ids["ext_a"]}, at=_CALL, detail="call")
+add("POST", SPY, "non-UUID call", 404, body=lambda w: {"mode": "listen", "extension_id": w.ids["ext_a"]},
+    at={"call_id": "not-a-uuid"}, detail="call")
+add("POST", HANGUP, "unknown call", 404, at=_CALL, detail="call")
+add("POST", HANGUP, "non-UUID call", 404, at={"call_id": "not-a-uuid"}, detail="call")
+add("POST", HANGUP, "SQL-ish call id", 404, at={"call_id": "1' OR '1'='1"})
+for route, body, at in ((ORIGINATE, _ORIG, {}), (HANGUP, NO_BODY, _CALL), (SPY, _SPY, _CALL)):
+    add("POST", route, "unknown tenant", 404, body=body, at={**at, "tenant_id": str(MISSING)})
+    add("POST", route, "non-UUID tenant", 404, body=body, at={**at, "tenant_id": "garbage"})
+    add("POST", route, "another tenant as tenant admin", 404, body=body, at={**at, "tenant_id": "tb"}, who="adm_a")
+    add("POST", route, "no token", 401, body=body, at=at, who="anon")
+for route, body in ((HANGUP, NO_BODY), (SPY, _SPY)):
+    add("POST", route, "role user", 403, body=body, at=_CALL, who="usr_a")
+    add("POST", route, "role auditor", 403, body=body, at=_CALL, who="aud_a")
 
 # --- the tests ---------------------------------------------------------------------------------
 

@@ -37,15 +37,22 @@ def _device(username, password, *, nat=True, nets=(), enabled=True, kind="sip"):
 @st.composite
 def tenants(draw, name=st.text(max_size=20)):
     code = draw(codes)
-    exts = []
+    exts, boxes = [], []
     for n in draw(st.lists(numbers, max_size=5, unique=True)):
         devs = [_device(f"{code}-{n}-{i}", draw(secrets_), nat=draw(st.booleans()), nets=draw(networks),
                         enabled=draw(st.booleans()) or i == 0)
                 for i in range(draw(st.integers(1, 3)))]
         if draw(st.booleans()):
             devs.append(_device(f"x{n}", None, kind="external"))
-        exts.append({"number": n, "name": draw(name), "devices": devs})
-    return TenantConfig(id=code, code=code, name="T", extensions=exts)
+        exts.append({"id": f"ext-{n}", "number": n, "name": draw(name), "devices": devs})
+        if draw(st.booleans()):  # a voicemail box: MWI mailboxes and PBXFLOW_VMBOX on the endpoints
+            boxes.append({"id": f"box-{n}", "name": "B", "mailbox": n, "pin": "1234", "owner_type": "extension",
+                          "owner_id": f"ext-{n}", "enabled": draw(st.booleans())})
+    # the other component settings of an endpoint: a named pickup group, the default music on hold
+    members = draw(st.lists(st.sampled_from([e["id"] for e in exts]), unique=True)) if exts else []
+    pickup = [{"id": "0f0e0d0c-0000-4000-8000-000000000001", "name": "P", "members": members}] if members else []
+    media = [{"id": "m1", "name": "M", "moh_class": "default"}] if draw(st.booleans()) else []
+    return TenantConfig(id=code, code=code, name="T", extensions=exts, voicemail_boxes=boxes, pickup_groups=pickup, media=media)
 
 
 # --- how Asterisk reads each side ---------------------------------------------------------
@@ -152,7 +159,8 @@ def test_crafted_values_stay_one_value_of_one_setting(tenant, password):
     for row in rows.tables[realtime.ENDPOINTS]:
         cid = decode_column(row["callerid"])
         assert len(cid) == 1 and re.fullmatch(r'"[^"<>\\]*" <[0-9]+>', cid[0]), cid
-        assert decode_column(row["set_var"]) == [f"PBXFLOW_TENANT={tenant.code}"]
+        assert decode_column(row["set_var"])[0] == f"PBXFLOW_TENANT={tenant.code}"
+        assert all(re.fullmatch(r"PBXFLOW_VMBOX=[0-9]+", v) for v in decode_column(row["set_var"])[1:])
         for col in ("id", "auth", "aors", "context"):
             assert decode_column(row[col]) == [row[col]]
     for row in rows.tables[realtime.AUTHS]:
@@ -233,3 +241,25 @@ def test_writer_replaces_one_tenant_and_reports_changed_ids(database):
         assert ch.upserted[realtime.AUTHS] == {"aaa-201-1", "aaa-202-1"}
         assert ch.deleted[realtime.AUTHS] == {"bbb-201-1", "bbb-202-1"}
         assert sorted(_rows(conn, realtime.ENDPOINTS)) == ["aaa-201-1", "aaa-202-1"]
+
+
+def test_schema_adds_the_component_columns_to_older_tables(database):
+    """Tables made before endpoints carried the component settings get the new columns, and then hold them."""
+    old_endpoint_columns = [c for c in realtime.COLUMNS[realtime.ENDPOINTS]
+                            if c[0] not in ("named_call_group", "named_pickup_group", "moh_suggest",
+                                            "mwi_subscribe_replaces_unsolicited", "voicemail_extension")]
+    with psycopg.connect(database.conninfo(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE ps_endpoints (" + ", ".join(f"{n} {t}" for n, t in old_endpoint_columns) + ")")
+        realtime.ensure_schema(conn)
+        have = [r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'ps_endpoints'"
+                                           " ORDER BY ordinal_position")]
+        assert sorted(have) == sorted(c for c, _ in realtime.COLUMNS[realtime.ENDPOINTS])
+        t = TenantConfig("aaa", "aaa", "T", [{"id": "e1", "number": "201", "name": "A", "devices": [_device("aaa-201-1", "p" * 12)]}],
+                         voicemail_boxes=[{"id": "b1", "name": "A", "mailbox": "201", "pin": "1234", "owner_type": "extension",
+                                           "owner_id": "e1"}],
+                         pickup_groups=[{"id": "0f0e0d0c-0000-4000-8000-000000000001", "name": "P", "members": ["e1"]}])
+        realtime.replace_tenant(conn, realtime.tenant_rows(t))
+        row = _rows(conn, realtime.ENDPOINTS)["aaa-201-1"]
+        assert (row["mailboxes"], row["named_pickup_group"], row["voicemail_extension"]) == ("201@t-aaa", "t-aaa-pg-0f0e0d0c", "*97")
+        assert decode_column(row["set_var"]) == ["PBXFLOW_TENANT=aaa", "PBXFLOW_VMBOX=201"]
+        assert _rows(conn, realtime.AORS)["aaa-201-1"]["mailboxes"] == "201@t-aaa"

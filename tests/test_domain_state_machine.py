@@ -149,7 +149,7 @@ def apply_diff(old: dict, new: dict) -> tuple[bool, dict]:
 
 def tenant_doc(submitted: dict, code: str) -> dict:
     doc = {"name": None, "timezone": "Europe/Moscow", "billing_account": "", "language": "ru", "email": "", "pin": None,
-           "status": "active", "description": "", "limits": {}, "pickup_code": "*8"}
+           "status": "active", "description": "", "limits": {}, "pickup_code": "*8", "voicemail_greeting_code": "*96"}
     doc.update({k: v for k, v in submitted.items() if k not in ("numbering", "code")})
     doc["numbering"] = {**DEFAULT_PLAN, **(submitted.get("numbering") or {})}
     doc["code"] = code

@@ -476,3 +476,213 @@ def test_crafted_component_names_do_not_change_the_config_structure(name):
         assert structure(crafted[fname]) == structure(plain[fname]), fname
     boxes = dict(parse(crafted["voicemail_t_abc123.conf"])[0][2])
     assert boxes["201"].split(",")[0] == "1234" and len(boxes["201"].split(",")) == 2
+
+
+# --- greetings, deleting messages, the greeting code, MWI (issue 4) --------------------------
+
+
+def _box(client, tid, ext_id, mailbox="201", **extra):
+    r = client.post(f"/api/tenants/{tid}/voicemail-boxes", json={"name": "Ann", "mailbox": mailbox, "owner_type": "extension",
+                                                                  "owner_id": ext_id, **extra})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_voicemail_greetings_upload_list_download_and_delete(client, tmp_path, monkeypatch):
+    spool = tmp_path / "spool"
+    monkeypatch.setenv("PBXFLOW_VOICEMAIL_SPOOL", str(spool))
+    t = make_tenant(client)
+    tid, code = t["id"], t["code"]
+    box = _box(client, tid, make_ext(client, tid, "201", voicemail=True)["id"])
+    base = f"/api/tenants/{tid}/voicemail-boxes/{box['id']}/greetings"
+    listed = client.get(base).json()
+    assert [(g["kind"], g["present"]) for g in listed["items"]] == [("unavailable", False), ("busy", False), ("temporary", False),
+                                                                     ("name", False)]
+    assert client.get(f"{base}/unavailable").status_code == 404
+
+    # A greeting recorded earlier by phone through VoiceMailMain (several formats): an upload
+    # replaces all of them with one 8 kHz WAV where VoiceMail() looks for it.
+    box_dir = spool / f"t-{code}" / "201"
+    box_dir.mkdir(parents=True)
+    for suffix in (".WAV", ".gsm", ".wav"):
+        (box_dir / f"unavail{suffix}").write_bytes(b"old")
+    r = client.put(f"{base}/unavailable", files={"file": ("hello.mp3", make_audio(tmp_path, "mp3", 2.0), "audio/mpeg")})
+    assert r.status_code == 200, r.text
+    assert r.json()["kind"] == "unavailable" and r.json()["present"] and 1900 <= r.json()["duration_ms"] <= 2200
+    assert sorted(p.name for p in box_dir.iterdir()) == ["unavail.wav"]
+    assert wav_params((box_dir / "unavail.wav").read_bytes())[:3] == (8000, 1, 2)
+    # The raw body works too, for another kind.
+    raw = client.put(f"{base}/busy", content=make_audio(tmp_path, "wav", 1.0), headers={"Content-Type": "audio/wav"})
+    assert raw.status_code == 200 and raw.json()["kind"] == "busy", raw.text
+    kinds_present = {g["kind"]: g["present"] for g in client.get(base).json()["items"]}
+    assert kinds_present == {"unavailable": True, "busy": True, "temporary": False, "name": False}
+    got = client.get(f"{base}/unavailable")
+    assert got.status_code == 200 and got.headers["content-type"].startswith("audio/wav")
+    assert got.content == (box_dir / "unavail.wav").read_bytes()
+
+    # Bad uploads change nothing.
+    before = (box_dir / "unavail.wav").read_bytes()
+    for content in (b"not audio" * 50, b""):
+        bad = client.put(f"{base}/unavailable", content=content, headers={"Content-Type": "audio/mpeg"})
+        assert bad.status_code == 422 and problem_fields(bad) == ["file"], bad.text
+    assert client.put(f"{base}/unavailable", files={"other": ("x.mp3", b"abc", "audio/mpeg")}).status_code == 422
+    too_long = client.put(f"{base}/unavailable", content=make_audio(tmp_path, "mp3", 301), headers={"Content-Type": "audio/mpeg"})
+    assert too_long.status_code == 422 and problem_fields(too_long) == ["file"] and "5 minutes" in too_long.json()["detail"]
+    unknown = client.put(f"{base}/welcome", content=make_audio(tmp_path, "mp3"), headers={"Content-Type": "audio/mpeg"})
+    assert unknown.status_code == 422 and problem_fields(unknown) == ["kind"]
+    assert (box_dir / "unavail.wav").read_bytes() == before
+
+    assert client.delete(f"{base}/busy").status_code == 204
+    assert client.delete(f"{base}/busy").status_code == 404
+    assert not (box_dir / "busy.wav").exists()
+    assert {g["kind"]: g["present"] for g in client.get(base).json()["items"]}["unavailable"] is True
+
+
+def test_voicemail_greetings_and_messages_follow_roles_and_tenants(client, tmp_path, monkeypatch):
+    spool = tmp_path / "spool"
+    monkeypatch.setenv("PBXFLOW_VOICEMAIL_SPOOL", str(spool))
+    a, b = make_tenant(client, "A"), make_tenant(client, "B")
+    users = {}
+    for login_, role in (("aud-a", "auditor"), ("owner-a", "user"), ("other-a", "user")):
+        r = client.post(f"/api/tenants/{a['id']}/users", json={"login": login_, "name": login_, "password": "password-a1", "role": role})
+        users[login_] = r.json()["id"]
+    ext_box = _box(client, a["id"], make_ext(client, a["id"], "201")["id"])
+    user_box = client.post(f"/api/tenants/{a['id']}/voicemail-boxes", json={
+        "name": "Owner", "mailbox": "300", "owner_type": "user", "owner_id": users["owner-a"]}).json()
+    audio = make_audio(tmp_path, "mp3")
+    auditor, owner, other = (login(client, u, "password-a1") for u in ("aud-a", "owner-a", "other-a"))
+    _spool_message(spool, a["code"], "300", 0, "1700000000-00000009", make_audio(tmp_path, "wav", 0.5))
+
+    ext_base = f"/api/tenants/{a['id']}/voicemail-boxes/{ext_box['id']}"
+    user_base = f"/api/tenants/{a['id']}/voicemail-boxes/{user_box['id']}"
+    # An auditor reads but does not change; a user reaches only the box they own.
+    assert client.get(f"{ext_base}/greetings", headers=auditor).status_code == 200
+    assert client.put(f"{ext_base}/greetings/busy", files={"file": ("g.mp3", audio, "audio/mpeg")}, headers=auditor).status_code == 403
+    assert client.get(f"{ext_base}/greetings", headers=owner).status_code == 403
+    assert client.put(f"{user_base}/greetings/busy", files={"file": ("g.mp3", audio, "audio/mpeg")}, headers=other).status_code == 403
+    assert client.delete(f"{user_base}/messages/1700000000-00000009", headers=other).status_code == 403
+    assert client.delete(f"{user_base}/messages/1700000000-00000009", headers=auditor).status_code == 403
+    up = client.put(f"{user_base}/greetings/busy", files={"file": ("g.mp3", audio, "audio/mpeg")}, headers=owner)
+    assert up.status_code == 200, up.text
+    assert client.get(f"{user_base}/greetings/busy", headers=owner).status_code == 200
+    # Another tenant's admin path sees nothing.
+    for method in ("GET", "DELETE"):
+        r = client.request(method, f"/api/tenants/{b['id']}/voicemail-boxes/{user_box['id']}/greetings/busy")
+        assert r.status_code == 404, r.text
+    assert client.delete(f"/api/tenants/{b['id']}/voicemail-boxes/{user_box['id']}/messages/1700000000-00000009").status_code == 404
+
+    # The owner deletes the message (no Asterisk connection here: the files go, under Asterisk's lock).
+    assert client.delete(f"{user_base}/messages/1700000000-00000009", headers=owner).status_code == 204
+    assert client.get(f"{user_base}/messages", headers=owner).json()["total"] == 0
+    assert not list((spool / f"t-{a['code']}" / "300" / "INBOX").iterdir())
+    assert client.delete(f"{user_base}/messages/1700000000-00000009", headers=owner).status_code == 404
+
+
+def test_deleting_a_message_waits_for_asterisks_folder_lock(tmp_path):
+    import threading
+
+    from pbxflow import voicemail_spool
+
+    audio = b"RIFF" + bytes(100)
+    for n, msg_id in enumerate(("1700000000-00000001", "1700000000-00000002")):
+        _spool_message(tmp_path, "abc", "201", n, msg_id, audio)
+    inbox = tmp_path / "t-abc" / "201" / "INBOX"
+    (inbox / "msg0001.gsm").write_bytes(b"gsm")
+    # Asterisk holds the folder (ast_lock_path: a hard link named .lock) and lets go a moment later.
+    (inbox / ".lock-asterisk").touch()
+    (inbox / ".lock").hardlink_to(inbox / ".lock-asterisk")
+    holder = threading.Timer(0.3, lambda: (inbox / ".lock").unlink())
+    holder.start()
+    gone = voicemail_spool.delete_message(tmp_path, "abc", "201", "1700000000-00000002")
+    holder.join()
+    assert gone is not None and gone.id == "1700000000-00000002"
+    assert sorted(p.name for p in inbox.iterdir()) == [".lock-asterisk", "msg0000.txt", "msg0000.wav"]
+    assert voicemail_spool.delete_message(tmp_path, "abc", "201", "1700000000-00000002") is None
+    # A lock that is never released: the deletion gives up and changes nothing.
+    (inbox / ".lock").hardlink_to(inbox / ".lock-asterisk")
+    with pytest.raises(TimeoutError):
+        with voicemail_spool.folder_lock(inbox, timeout=0.2):
+            pass
+    assert (inbox / "msg0000.txt").exists()
+
+
+def test_tenant_voicemail_greeting_code_is_validated_and_rendered(client, runtime, tmp_path):
+    t = make_tenant(client)
+    tid, code = t["id"], t["code"]
+    assert t["voicemail_greeting_code"] == "*96" and t["pickup_code"] == "*8"
+    ok = client.patch(f"/api/tenants/{tid}", json={"voicemail_greeting_code": "*55#"}, headers={"If-Match": str(t["version"])})
+    assert ok.status_code == 200 and ok.json()["voicemail_greeting_code"] == "*55#", ok.text
+    out = tmp_path / "conf"
+    ConfigApplier(runtime.pool, out).full()
+    dialplan = (out / f"extensions_t_{code}.conf").read_text()
+    features = {name: items for name, _, items in parse(dialplan)}[f"t-{code}-features"]
+    assert ("exten", "*55#,1,Answer()") in features and not any(v.startswith("*96,") for _, v in features)
+
+    for body, field in (({"voicemail_greeting_code": "555"}, "voicemail_greeting_code"),
+                        ({"voicemail_greeting_code": "*97"}, "voicemail_greeting_code"),
+                        ({"voicemail_greeting_code": "*9a"}, "voicemail_greeting_code"),
+                        ({"voicemail_greeting_code": "*********"}, "voicemail_greeting_code"),
+                        ({"voicemail_greeting_code": ""}, "voicemail_greeting_code"),
+                        ({"voicemail_greeting_code": 96}, "voicemail_greeting_code"),
+                        ({"voicemail_greeting_code": "*8"}, "voicemail_greeting_code"),  # the pickup code
+                        ({"pickup_code": "*55#"}, "pickup_code"),  # the greeting code
+                        ({"pickup_code": "*7", "voicemail_greeting_code": "*7"}, "voicemail_greeting_code")):
+        bad = client.patch(f"/api/tenants/{tid}", json=body)
+        assert bad.status_code == 422 and problem_fields(bad) == [field], (body, bad.text)
+    created = client.post("/api/tenants", json={"name": "Clash", "pickup_code": "*96"})
+    assert created.status_code == 422 and problem_fields(created) == ["voicemail_greeting_code"]
+
+    # Two admins edit at once: the second, with the version it read, is told it is stale.
+    current = client.get(f"/api/tenants/{tid}").json()
+    first = client.patch(f"/api/tenants/{tid}", json={"voicemail_greeting_code": "*77"}, headers={"If-Match": str(current["version"])})
+    assert first.status_code == 200
+    second = client.patch(f"/api/tenants/{tid}", json={"voicemail_greeting_code": "*78"}, headers={"If-Match": str(current["version"])})
+    assert second.status_code == 409 and second.json()["current_version"] == first.json()["version"], second.text
+    assert client.get(f"/api/tenants/{tid}").json()["voicemail_greeting_code"] == "*77"
+
+    # A tenant admin may set it (a tenant setting like the pickup code).
+    client.post(f"/api/tenants/{tid}/users", json={"login": "adm-x", "name": "Admin", "password": "password-x1", "role": "tenant_admin"})
+    r = client.patch(f"/api/tenants/{tid}", json={"voicemail_greeting_code": "#96"}, headers=login(client, "adm-x", "password-x1"))
+    assert r.status_code == 200 and r.json()["voicemail_greeting_code"] == "#96", r.text
+    entries = client.get("/api/audit", params={"object_id": tid}).json()["items"]
+    assert entries[0]["diff"]["voicemail_greeting_code"] == ["*77", "#96"]
+
+
+def test_greeting_code_and_mwi_render_for_extensions_with_a_box():
+    from projections.asterisk import realtime
+    from projections.asterisk.render import TenantConfig, render_tenant
+
+    ext_id, user_id = str(uuid.uuid4()), str(uuid.uuid4())
+    dev = {"id": "d", "type": "sip", "username": "abc123-201-abcd", "password": "pw", "ring_time": 20, "forward": {"mode": "none"}}
+    exts = [{"id": ext_id, "number": "201", "name": "Ann", "devices": [dev]},
+            {"id": str(uuid.uuid4()), "number": "202", "name": "Bob", "owner_user_id": user_id,
+             "devices": [{**dev, "username": "abc123-202-abcd"}]},
+            {"id": str(uuid.uuid4()), "number": "203", "name": "Eve", "devices": [{**dev, "username": "abc123-203-abcd"}]}]
+    boxes = [{"id": "b1", "name": "Ann", "mailbox": "201", "pin": "1234", "owner_type": "extension", "owner_id": ext_id},
+             {"id": "b2", "name": "Bob", "mailbox": "7202", "pin": "1234", "owner_type": "user", "owner_id": user_id}]
+    t = TenantConfig("x", "abc123", "T", exts, [], voicemail_boxes=boxes)
+    files = render_tenant(t)
+    objects = {(name, tpl): dict(items) for name, tpl, items in parse(files["pjsip_t_abc123.conf"])}
+    for username, box in (("abc123-201-abcd", "201@t-abc123"), ("abc123-202-abcd", "7202@t-abc123")):
+        endpoint = objects[(username, "pbxflow-endpoint")]
+        assert (endpoint["mailboxes"], endpoint["mwi_subscribe_replaces_unsolicited"], endpoint["voicemail_extension"]) == (box, "yes", "*97")
+        assert objects[(username, "pbxflow-aor")] == {"mailboxes": box}
+    assert "mailboxes" not in objects[("abc123-203-abcd", "pbxflow-endpoint")] and objects[("abc123-203-abcd", "pbxflow-aor")] == {}
+    # The same in PJSIP realtime rows.
+    rows = realtime.tenant_rows(t)
+    endpoints = {r["id"]: r for r in rows.tables[realtime.ENDPOINTS]}
+    aors = {r["id"]: r for r in rows.tables[realtime.AORS]}
+    assert endpoints["abc123-202-abcd"]["mailboxes"] == aors["abc123-202-abcd"]["mailboxes"] == "7202@t-abc123"
+    assert endpoints["abc123-202-abcd"]["set_var"] == "PBXFLOW_TENANT=abc123;PBXFLOW_VMBOX=7202"
+    assert endpoints["abc123-203-abcd"]["mailboxes"] is None and aors["abc123-203-abcd"]["mailboxes"] is None
+
+    features = {name: items for name, _, items in parse(files["extensions_t_abc123.conf"])}["t-abc123-features"]
+    assert ("exten", "*96,1,Answer()") in features
+    assert ("same", "n,VMAuthenticate(${PBXFLOW_VMBOX}@t-abc123)") in features
+    assert ("same", "n,Record(${PBXFLOW_GREETING}.wav,0,60,k)") in features
+    # A code the domain would refuse falls back to *96; none when that is the pickup code.
+    for greeting, pickup, expected in (("*55", "*8", "*55"), ("555", "*8", "*96"), ("*97", "*8", "*96"), ("*8", "*8", "*96"),
+                                       ("*96", "*96", None), ("", "*8", "*96")):
+        text = render_tenant(TenantConfig("x", "abc123", "T", greeting_code=greeting, pickup_code=pickup))["extensions_t_abc123.conf"]
+        answers = [v for k, v in {n: i for n, _, i in parse(text)}["t-abc123-features"] if v.endswith(",1,Answer()")]
+        assert answers == ["*97,1,Answer()", "*98,1,Answer()"] + ([f"{expected},1,Answer()"] if expected else []), (greeting, pickup)

@@ -967,6 +967,23 @@ class AmiReloader:
             raise ClusterReloadError({n.name: AmiTimeout(n.name, "reload did not finish") for n in self.nodes},
                                      len(self.nodes)) from None
 
+    def action(self, action: Mapping[str, Any], timeout: float | None = None, *,
+               nodes: int | None = None) -> list[Message | BaseException]:
+        """Send one action to every node (or the first ``nodes`` of them) at once; each node's
+        answer, or the exception it raised, in node order. Answers are not judged here."""
+        if self._closed:
+            raise RuntimeError("AmiReloader is closed")
+        timeout = self.timeout if timeout is None else timeout
+        targets = self.nodes[:nodes] if nodes is not None else self.nodes
+
+        async def send_all() -> list:
+            return list(await asyncio.gather(*(n.action(action, timeout) for n in targets), return_exceptions=True))
+
+        try:
+            return self._call(send_all(), timeout + 5.0)
+        except concurrent.futures.TimeoutError:
+            return [AmiTimeout(n.name, f"no answer to {describe(action)}") for n in targets]
+
     def status(self) -> list[dict[str, Any]]:
         return [{"node": n.name, "connected": n.connected, "reconnects": n.stats.reconnects,
                  "last_error": n.stats.last_error} for n in self.nodes]

@@ -10,6 +10,14 @@ Where the spool is: ``PBXFLOW_VOICEMAIL_SPOOL``; otherwise Asterisk's standard
 spool volume mounted there); otherwise the spool inside the local sandbox root
 (``PBXFLOW_ASTERISK_ROOT``, default ``$PBXFLOW_CACHE_DIR/asterisk-root``).
 
+Greetings are files of the box directory: ``<spool>/<context>/<mailbox>/unavail.wav``
+(and ``busy``, ``temp``, ``greet``), as ``VoiceMail()`` looks for them. Recorded by phone
+they are written by Asterisk; uploaded through the API they are written here, 8 kHz WAV,
+with any other format of the same greeting removed so that Asterisk cannot pick a stale
+one. Deleting a message without Asterisk (:func:`delete_message`, when no AMI connection
+can ask app_voicemail to do it) takes the folder lock the way Asterisk does
+(``ast_lock_path``: a ``.lock`` hard link in the folder).
+
 Email (F-CMP-3): Asterisk's own ``mailcmd`` would need an MTA on every Asterisk node,
 so pbxflow sends the mail itself. ``VoicemailNotifier`` polls the spool (a directory
 scan every couple of seconds; no AMI dependency, and nothing is lost while the app
@@ -23,11 +31,15 @@ failed send is retried on the next scan.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import secrets
 import smtplib
 import threading
+import time
+import wave
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import EmailMessage
@@ -163,6 +175,133 @@ def find_message(root: Path, code: str, mailbox: str, msg_id: str) -> Message | 
     if not MSG_ID.match(msg_id):
         return None
     return next((m for m in list_messages(root, code, mailbox) if m.id == msg_id), None)
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, timeout: float = 5.0):
+    """Asterisk's lock on a spool folder (``ast_lock_path`` with the default lockfile method):
+    hard-link a unique file to ``<folder>/.lock``; whoever made the link holds the lock."""
+    mine = folder / f".lock-{secrets.token_hex(4)}"
+    mine.touch(mode=0o644, exist_ok=False)
+    lock = folder / ".lock"
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                os.link(mine, lock)
+                break
+            except FileExistsError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{folder} is locked (by Asterisk?)") from None
+                time.sleep(0.01)
+    finally:
+        mine.unlink(missing_ok=True)
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def delete_message(root: Path, code: str, mailbox: str, msg_id: str) -> Message | None:
+    """Remove a message's files (the .txt and every audio format) under the folder lock. Asterisk
+    renumbers the folder's remaining messages itself when it next opens it."""
+    msg = find_message(root, code, mailbox, msg_id)
+    if msg is None:
+        return None
+    folder = mailbox_dir(root, code, mailbox) / msg.folder
+    with folder_lock(folder):
+        for txt in folder.glob("msg[0-9][0-9][0-9][0-9].txt"):
+            msg_now = _message(txt, msg.folder)
+            if msg_now is not None and msg_now.id == msg_id:
+                for f in folder.glob(f"{txt.stem}.*"):
+                    f.unlink(missing_ok=True)
+                return msg_now
+    return None
+
+
+# --- greetings -----------------------------------------------------------------------
+
+GREETING_FILES = {"unavailable": "unavail", "busy": "busy", "temporary": "temp", "name": "greet"}
+
+
+@dataclass(frozen=True)
+class Greeting:
+    kind: str  # unavailable | busy | temporary | name
+    audio: Path
+    mime: str
+    size: int
+    duration_ms: int | None  # known for WAV (PCM) files
+    modified: float  # epoch seconds
+
+    def public(self, tz: str = "UTC") -> dict:
+        return {"kind": self.kind, "present": True, "size": self.size, "duration_ms": self.duration_ms,
+                "updated_at": received_at(int(self.modified), tz).isoformat()}
+
+
+def greeting_base(root: Path, code: str, mailbox: str, kind: str) -> Path:
+    """The greeting's path without a format suffix (as app_voicemail names it)."""
+    return mailbox_dir(root, code, mailbox) / GREETING_FILES[kind]
+
+
+def _wav_ms(path: Path) -> int | None:
+    try:
+        with wave.open(str(path)) as w:
+            return round(w.getnframes() * 1000 / w.getframerate()) if w.getframerate() else None
+    except (OSError, EOFError, wave.Error):
+        return None
+
+
+def find_greeting(root: Path, code: str, mailbox: str, kind: str) -> Greeting | None:
+    base = greeting_base(root, code, mailbox, kind)
+    for suffix, mime in AUDIO:
+        path = base.with_name(base.name + suffix)
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        if not path.is_file() or st.st_size == 0:
+            continue
+        duration = _wav_ms(path) if suffix == ".wav" else None
+        return Greeting(kind, path, mime, st.st_size, duration, st.st_mtime)
+    return None
+
+
+def list_greetings(root: Path, code: str, mailbox: str) -> list[Greeting | None]:
+    return [find_greeting(root, code, mailbox, kind) for kind in GREETING_FILES]
+
+
+def _other_formats(base: Path, keep: Path | None) -> list[Path]:
+    if not base.parent.is_dir():
+        return []
+    return [p for p in base.parent.glob(f"{base.name}.*") if p != keep and p.is_file()]
+
+
+def store_greeting(root: Path, code: str, mailbox: str, kind: str, convert) -> Greeting:
+    """Write a greeting as ``<name>.wav`` (``convert(dst)`` writes it, atomically) and remove the
+    greeting's other formats. Directories and the file are group-writable (as Asterisk makes
+    them), so that Asterisk can still write the box when it runs as another user of the group."""
+    base = greeting_base(root, code, mailbox, kind)
+    for d in (base.parent.parent, base.parent):
+        if not d.is_dir():
+            d.mkdir(parents=True, exist_ok=True)
+            d.chmod(0o775)
+    wav = base.with_name(base.name + ".wav")
+    convert(wav)
+    wav.chmod(0o664)
+    for old in _other_formats(base, keep=wav):
+        old.unlink(missing_ok=True)
+    found = find_greeting(root, code, mailbox, kind)
+    assert found is not None
+    return found
+
+
+def delete_greeting(root: Path, code: str, mailbox: str, kind: str) -> bool:
+    """Remove every format of the greeting; whether there was one."""
+    base = greeting_base(root, code, mailbox, kind)
+    gone = _other_formats(base, keep=None)
+    for old in gone:
+        old.unlink(missing_ok=True)
+    return bool(gone)
 
 
 # --- email ---------------------------------------------------------------------------

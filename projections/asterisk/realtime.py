@@ -4,7 +4,8 @@ With realtime PJSIP (``asterisk/sandbox`` with ``PBXFLOW_PJSIP_REALTIME``, see
 docs/asterisk-realtime.md) Asterisk reads tenant endpoints, auths and aors from
 the tables ``ps_endpoints``, ``ps_auths`` and ``ps_aors`` (res_sorcery_realtime
 over res_config_pgsql) instead of ``pjsip_t_<code>.conf``. A changed row is live
-for the next SIP request: no reload.
+for the next SIP request: no reload. Rows carry what the components add to an
+endpoint too (named pickup groups, ``PBXFLOW_VMBOX``, music on hold, MWI mailboxes).
 
 Mapping (pure): :func:`tenant_rows` gives the rows of one tenant with the same
 meaning as ``asterisk/templates/pjsip_tenant.conf.j2`` plus the
@@ -40,7 +41,7 @@ from dataclasses import dataclass, field
 from psycopg import sql
 
 from . import escape, parse
-from .render import TenantConfig, _sip_devices, tenant_context
+from .render import TenantConfig, _Components, _endpoint_extras, _sip_devices, tenant_context
 
 ENDPOINTS, AUTHS, AORS = "ps_endpoints", "ps_auths", "ps_aors"
 TABLES = (ENDPOINTS, AUTHS, AORS)
@@ -72,9 +73,15 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("set_var", "text"),
         ("deny", "text"),
         ("permit", "text"),
-        # never written: Asterisk queries it (res_pjsip_mwi at start-up and on reload:
-        # "WHERE mailboxes != ''"); without the column each query logs an SQL error.
+        # message-waiting indication (res_pjsip_mwi also queries "WHERE mailboxes != ''" at
+        # start-up and on reload, so the column must exist even when nobody has a box)
         ("mailboxes", "varchar(40)"),
+        # the endpoint settings the call-handling components add (render.endpoint_extras)
+        ("named_call_group", "varchar(80)"),
+        ("named_pickup_group", "varchar(80)"),
+        ("moh_suggest", "varchar(80)"),
+        ("mwi_subscribe_replaces_unsolicited", "varchar(3)"),
+        ("voicemail_extension", "varchar(40)"),
     ),
     AUTHS: (
         ("id", "varchar(255) PRIMARY KEY"),
@@ -93,17 +100,19 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("minimum_expiration", "integer"),
         # never written: queried on start-up and reload (permanent contacts: "WHERE contact != ''").
         ("contact", "varchar(255)"),
-        ("mailboxes", "varchar(80)"),
+        ("mailboxes", "varchar(80)"),  # MWI subscriptions allowed for the box
     ),
 }
 
 
 def schema_sql() -> str:
-    """DDL for the three tables (idempotent)."""
+    """DDL for the three tables (idempotent; tables made by an older version get the new columns,
+    at the end: the settings added since do not depend on their order)."""
     out = []
     for table, cols in COLUMNS.items():
         body = ",\n    ".join(f"{name} {typ}" for name, typ in cols)
         out.append(f"CREATE TABLE IF NOT EXISTS {table} (\n    {body}\n);")
+        out.extend(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {name} {typ};" for name, typ in cols[2:])
         out.append(f"CREATE INDEX IF NOT EXISTS {table}_tenant ON {table} (tenant);")
     return "\n".join(out) + "\n"
 
@@ -207,8 +216,13 @@ class TenantRows:
 
 def tenant_rows(t: TenantConfig, templates: Templates = SANDBOX_TEMPLATES) -> TenantRows:
     code = escape.ident(t.code)
+    comp = _Components.of(t, code)
     endpoints, auths, aors = [], [], []
     for ext in sorted(t.extensions, key=lambda e: e["number"]):
+        extras = _endpoint_extras(comp, ext)
+        set_var = [f"PBXFLOW_TENANT={code}"]
+        if extras.get("vmbox"):
+            set_var.append(f"PBXFLOW_VMBOX={escape.digits(extras['vmbox'])}")
         for dev in _sip_devices(ext):
             if not dev.get("enabled", True):
                 continue
@@ -217,8 +231,11 @@ def tenant_rows(t: TenantConfig, templates: Templates = SANDBOX_TEMPLATES) -> Te
                   "id": sid, "tenant": code, "auth": sid, "aors": sid,
                   "context": tenant_context(code, "internal"),
                   "callerid": chunk(f'"{callerid_name(ext.get("name", ""))}" <{escape.ident(ext["number"])}>'),
-                  "set_var": chunk(f"PBXFLOW_TENANT={code}"),
+                  "set_var": multi(set_var),
                   "deny": None, "permit": None}
+            for col in ("named_call_group", "named_pickup_group", "moh_suggest", "mailboxes",
+                        "mwi_subscribe_replaces_unsolicited", "voicemail_extension"):
+                ep[col] = chunk(extras[col]) if extras.get(col) else None
             if not dev.get("nat", True):
                 ep.update(rtp_symmetric="no", force_rport="no", rewrite_contact="no")
             if dev.get("allowed_networks"):
@@ -226,7 +243,8 @@ def tenant_rows(t: TenantConfig, templates: Templates = SANDBOX_TEMPLATES) -> Te
             endpoints.append(ep)
             auths.append({**{k: chunk(v) for k, v in templates.auth.items()},
                           "id": sid, "tenant": code, "username": sid, "password": chunk(dev["password"])})
-            aors.append({**{k: chunk(v) for k, v in templates.aor.items()}, "id": sid, "tenant": code})
+            aors.append({**{k: chunk(v) for k, v in templates.aor.items()}, "id": sid, "tenant": code,
+                         "mailboxes": chunk(extras["mailboxes"]) if extras.get("mailboxes") else None})
     out = TenantRows(code)
     for table, rows in ((ENDPOINTS, endpoints), (AUTHS, auths), (AORS, aors)):
         names = [c for c, _ in COLUMNS[table]]

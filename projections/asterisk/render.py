@@ -24,7 +24,9 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "asterisk" / "templates"
 # mounted at /etc/asterisk/pbxflow): converted media are <this>/<tenant code>/<media id>.wav.
 ASTERISK_MEDIA_DIR = "/etc/asterisk/pbxflow/media"
 DEFAULT_PICKUP_CODE = "*8"
+DEFAULT_GREETING_CODE = "*96"  # record the own box's unavailable greeting
 RESERVED_CODES = ("*97", "*98")  # check own / any voicemail box
+VOICEMAIL_CODE = "*97"  # what a phone's message key dials (voicemail_extension in MWI NOTIFYs)
 # Our strategy names -> app_queue's (the same table as pbxflow.domain.groups.STRATEGIES).
 QUEUE_STRATEGIES = {"ring_all": "ringall", "round_robin_memory": "rrmemory", "linear": "linear",
                     "random": "random", "least_recent": "leastrecent", "fewest_calls": "fewestcalls"}
@@ -46,6 +48,7 @@ class TenantConfig:
     classifiers: list[dict] = field(default_factory=list)  # VIP lists of groups
     voice_messages: list[dict] = field(default_factory=list)  # group greetings
     pickup_code: str = DEFAULT_PICKUP_CODE
+    greeting_code: str = DEFAULT_GREETING_CODE
     timezone: str = "UTC"
     schedules: list[dict] = field(default_factory=list)
     ivr_menus: list[dict] = field(default_factory=list)
@@ -225,6 +228,12 @@ def _endpoint_extras(comp: _Components, ext: dict) -> dict[str, str]:
     box = comp.ext_box(ext)
     if box:
         out["vmbox"] = escape.digits(box["mailbox"])  # set_var PBXFLOW_VMBOX: *97 opens the own box
+        # Message-waiting indication: unsolicited NOTIFYs to the endpoint's contacts (endpoint
+        # mailboxes), SUBSCRIBE allowed on the AOR (aor mailboxes); a subscription replaces the
+        # unsolicited NOTIFYs, so a subscribing phone is told once.
+        out["mailboxes"] = f"{out['vmbox']}@{voicemail_context(comp.code)}"
+        out["mwi_subscribe_replaces_unsolicited"] = "yes"
+        out["voicemail_extension"] = VOICEMAIL_CODE
     if comp.default_moh:
         out["moh_suggest"] = comp.default_moh
     return out
@@ -301,6 +310,17 @@ def _pickup_code(t: TenantConfig) -> str:
     return DEFAULT_PICKUP_CODE if code.isdigit() or code in RESERVED_CODES else code
 
 
+def _greeting_code(t: TenantConfig, pickup_code: str) -> str | None:
+    """The tenant's greeting-recording code; as for the pickup code, a code the domain would refuse
+    falls back to the default, and none is rendered when even that is the pickup code."""
+    code = t.greeting_code or DEFAULT_GREETING_CODE
+    if not re.fullmatch(r"[0-9*#]{1,8}", code):
+        raise escape.UnsafeValue(f"not a greeting code: {code!r}")
+    if code.isdigit() or code in RESERVED_CODES or code == pickup_code:
+        code = DEFAULT_GREETING_CODE
+    return None if code == pickup_code else code
+
+
 def scheme_components(t: TenantConfig) -> Components:
     """The tenant's components as the scheme compiler (and the simulator) read them."""
     def by_id(items: list[dict]) -> dict[str, dict]:
@@ -353,6 +373,7 @@ def render_tenant(t: TenantConfig) -> dict[str, str]:
         box = comp.ext_box(e) if e.get("voicemail") else None
         ext_views.append(_ext_view(code, e, escape.digits(box["mailbox"]) if box else None))
     schemes_text, scheme_dids, scheme_internal = _schemes(t, code)
+    pickup_code = _pickup_code(t)
     ctx = {
         "tenant": t, "code": code, "endpoints": endpoints,
         "scheme_lines": schemes_text.splitlines(), "scheme_dids": scheme_dids, "scheme_internal": scheme_internal,
@@ -365,7 +386,8 @@ def render_tenant(t: TenantConfig) -> dict[str, str]:
         "ctx": lambda part: tenant_context(code, part),
         "groups": groups, "vip_contexts": vip_contexts,
         "vm_context": voicemail_context(code), "boxes": comp.boxes,
-        "pickup_code": _pickup_code(t), "moh": comp.moh, "vip_priority": VIP_PRIORITY,
+        "pickup_code": pickup_code, "greeting_code": _greeting_code(t, pickup_code),
+        "moh": comp.moh, "vip_priority": VIP_PRIORITY,
     }
     return {
         f"pjsip_t_{code}.conf": _ENV.get_template("pjsip_tenant.conf.j2").render(ctx),

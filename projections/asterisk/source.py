@@ -6,7 +6,7 @@ from uuid import UUID
 
 from psycopg.rows import dict_row
 
-from .render import DEFAULT_PICKUP_CODE, PlatformConfig, TenantConfig
+from .render import DEFAULT_GREETING_CODE, DEFAULT_PICKUP_CODE, PlatformConfig, TenantConfig
 
 # The kinds a tenant's Asterisk config is rendered from.
 TENANT_KINDS = ("extension", "number", "group", "pickup_group", "voicemail_box", "media", "classifier", "voice_message",
@@ -52,6 +52,7 @@ def load_tenant(conn, tenant_id: str) -> TenantConfig | None:
         classifiers=of("classifier"),
         voice_messages=of("voice_message"),
         pickup_code=tenant.get("pickup_code") or DEFAULT_PICKUP_CODE,
+        greeting_code=tenant.get("voicemail_greeting_code") or DEFAULT_GREETING_CODE,
     )
 
 

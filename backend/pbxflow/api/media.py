@@ -17,9 +17,7 @@ generated-config directory is what Asterisk sees as ``/etc/asterisk/pbxflow`` (t
 sandbox bind-mounts it, the compose file shares it as a volume), so Asterisk plays it
 as ``/etc/asterisk/pbxflow/media/<code>/<id>``.
 
-Voicemail (F-CMP-3): ``GET …/voicemail-boxes/{id}/messages`` lists the box's messages
-from Asterisk's spool (``pbxflow.voicemail_spool``); ``GET …/messages/{msg_id}`` serves
-the recording.
+Voicemail (F-CMP-3): messages and greetings of a box, in ``api/voicemail.py``.
 """
 
 from __future__ import annotations
@@ -36,7 +34,7 @@ from typing import Annotated, Any
 import anyio.to_thread
 from litestar import Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import Dependency, Parameter
+from litestar.params import Dependency
 from litestar.response import File
 
 from .. import media_convert
@@ -45,13 +43,11 @@ from ..domain import kinds
 from ..domain.media import MEDIA, UploadFields, default_name
 from ..errors import DomainError, Invalid, NotFound
 from ..runtime import Runtime
-from .. import voicemail_spool
 from .auth import require_tenant
 from .resources import answer, deleted, expected_version, tenant_collection
 from .threads import threaded
 
 ActorDep = Annotated[Actor, Dependency(skip_validation=True)]
-MsgId = Annotated[str, Parameter(max_length=41, pattern=r"^[0-9]{1,20}-[0-9]{1,20}$", description="a message id from the list")]
 UPLOAD_LIMIT = media_convert.MAX_BYTES + 512 * 1024  # the file plus multipart framing and fields
 ASTERISK_MEDIA_DIR = "/etc/asterisk/pbxflow/media"  # where Asterisk sees $PBXFLOW_DATA_DIR/asterisk/media
 
@@ -196,51 +192,8 @@ def make_media_handlers(runtime: Runtime) -> list:
     return [*generic, upload, audio, remove]
 
 
-# --- voicemail messages ------------------------------------------------------------------
-
-
-def _box_for(runtime: Runtime, actor: Actor, tenant_id: str, box_id: str) -> tuple[dict, dict]:
-    """The box (read model row) and its tenant; admins and readers of the tenant, or the box's owner user."""
-    owner_ok = False
-    if actor.tenant_id == tenant_id and not actor.is_operator:
-        try:
-            row = runtime.read.get("voicemail_box", box_id, tenant_id)
-        except NotFound:
-            row = None
-        if row is not None and row["data"].get("owner_type") == "user" and row["data"].get("owner_id") == actor.id:
-            owner_ok = True
-    if not owner_ok:
-        require_tenant(actor, tenant_id, write=False)
-    row = runtime.read.get("voicemail_box", box_id, tenant_id)
-    return row, runtime.app.tenant_doc(tenant_id)
-
-
-def make_voicemail_handlers(runtime: Runtime) -> list:
-    base = "/api/tenants/{tenant_id:str}/voicemail-boxes/{obj_id:str}/messages"
-
-    @get(base, tags=["voicemail-boxes"], operation_id="list_voicemail_messages",
-         summary="The box's voicemail messages, newest first")
-    @threaded
-    def list_(tenant_id: str, obj_id: str, actor: ActorDep) -> dict:
-        row, tenant = _box_for(runtime, actor, tenant_id, obj_id)
-        msgs = voicemail_spool.list_messages(voicemail_spool.spool_root(), tenant["code"], row["data"]["mailbox"])
-        tz = tenant.get("timezone") or "UTC"
-        return {"total": len(msgs), "items": [m.public(tz) for m in msgs]}
-
-    @get(f"{base}/{{msg_id:str}}", tags=["voicemail-boxes"], operation_id="get_voicemail_message",
-         summary="The recording of one voicemail message")
-    @threaded
-    def download(tenant_id: str, obj_id: str, msg_id: MsgId, actor: ActorDep) -> File:
-        row, tenant = _box_for(runtime, actor, tenant_id, obj_id)
-        msg = voicemail_spool.find_message(voicemail_spool.spool_root(), tenant["code"], row["data"]["mailbox"], msg_id)
-        if msg is None or msg.audio is None:
-            raise NotFound(f"no voicemail message {msg_id} in this box")
-        return File(msg.audio, media_type=msg.mime, content_disposition_type="attachment",
-                    filename=f"voicemail-{row['data']['mailbox']}-{msg.id}{msg.audio.suffix.lower()}")
-
-    return [list_, download]
-
-
 def make_handlers(runtime: Runtime) -> list:
     """Everything this module serves (one line in ``create_app``)."""
+    from .voicemail import make_voicemail_handlers
+
     return [*make_media_handlers(runtime), *make_voicemail_handlers(runtime)]

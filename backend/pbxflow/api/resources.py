@@ -26,7 +26,8 @@ Offset = Annotated[int, Parameter(ge=0, le=1_000_000_000, description="rows to s
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 Search = Annotated[str | None, Parameter(max_length=100, pattern=NO_CONTROL, description="text to find in names and numbers")]
 Order = Annotated[str | None, Parameter(max_length=40, pattern=NO_CONTROL, description="field to order by, prefix - for descending")]
-TENANT_ADMIN_TENANT_FIELDS = {"name", "timezone", "language", "email", "pin", "description", "pickup_code"}
+TENANT_ADMIN_TENANT_FIELDS = {"name", "timezone", "language", "email", "pin", "description", "pickup_code",
+                              "voicemail_greeting_code"}
 SELF_FIELDS = {"name", "email", "password"}
 from .threads import threaded
 

@@ -49,8 +49,14 @@ def group_name(code: str, obj_id: str) -> str:
 
 def check_pickup_code(field: str, code: str) -> str:
     """A tenant's pickup code must be dialable and must not look like an extension number."""
+    return check_feature_code(field, code, example="*8 or 888#")
+
+
+def check_feature_code(field: str, code: str, *, example: str) -> str:
+    """A tenant's feature code (pickup, voicemail greeting): dialable, never an extension number,
+    never one of the fixed voicemail codes."""
     if not code or any(c not in "0123456789*#" for c in code) or len(code) > 8:
-        raise Invalid(field, "digits, * and # only, at most 8 (e.g. *8 or 888#)")
+        raise Invalid(field, f"digits, * and # only, at most 8 (e.g. {example})")
     if code.isdigit():
         raise Invalid(field, "must contain * or # so that it never clashes with an extension number")
     if code in RESERVED_CODES:

@@ -51,6 +51,8 @@ class TenantIn(msgspec.Struct, forbid_unknown_fields=True):
     limits: Limits = msgspec.field(default_factory=Limits)
     numbering: NumberingPlan = msgspec.field(default_factory=NumberingPlan)
     pickup_code: Annotated[str, msgspec.Meta(min_length=1, max_length=8)] = "*8"
+    # Feature code that records the caller's voicemail greeting (domain/voicemail.py).
+    voicemail_greeting_code: Annotated[str, msgspec.Meta(min_length=1, max_length=8)] = "*96"
     code: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9]{2,11}$(?!\n)")] | None = None
 
 
@@ -66,6 +68,7 @@ class TenantPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
     limits: Limits | UnsetType = UNSET
     numbering: NumberingPlan | UnsetType = UNSET
     pickup_code: Annotated[str, msgspec.Meta(min_length=1, max_length=8)] | UnsetType = UNSET
+    voicemail_greeting_code: Annotated[str, msgspec.Meta(min_length=1, max_length=8)] | UnsetType = UNSET
 
 
 _ZONES = frozenset(available_timezones())
@@ -86,8 +89,14 @@ class TenantKind(kinds.Kind):
             raise Invalid("timezone", f"{doc['timezone']!r} is not an IANA time zone (e.g. Europe/Moscow)")
         ZoneInfo(doc["timezone"])
         from .pickup import check_pickup_code
+        from .voicemail import check_greeting_code
 
         check_pickup_code("pickup_code", doc["pickup_code"])
+        # When the two codes clash, the field named is the one this change moved.
+        only_pickup_moved = (current is not None and current.get("pickup_code", "*8") != doc["pickup_code"]
+                             and current.get("voicemail_greeting_code", "*96") == doc["voicemail_greeting_code"])
+        check_greeting_code("voicemail_greeting_code", doc["voicemail_greeting_code"], doc["pickup_code"],
+                            changed_pickup=only_pickup_moved)
         plan = doc["numbering"]
         if plan["min_digits"] > plan["max_digits"]:
             raise Invalid("numbering.min_digits", "must not exceed numbering.max_digits")

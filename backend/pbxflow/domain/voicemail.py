@@ -8,8 +8,14 @@ history, shown only to admins) and is generated when not given.
 Where calls go: an extension with ``voicemail: true`` sends unanswered, busy and
 unreachable calls to the box owned by the extension, or else to the box of the
 extension's owner user; a group with ``voicemail: true`` sends overflow to the box
-owned by the group. Messages are kept by Asterisk in its spool; the API lists and
-serves them, and the voicemail notifier emails them (``pbxflow.voicemail_spool``).
+owned by the group. Messages are kept by Asterisk in its spool; the API lists, serves
+and deletes them, and the voicemail notifier emails them (``pbxflow.voicemail_spool``).
+
+Greetings are files in the box's spool directory too (``unavail``, ``busy``, ``temp``,
+``greet``): recorded by phone (the tenant's ``voicemail_greeting_code``, ``*96`` by
+default, records the unavailable greeting of the caller's own box after its PIN; the
+``*97`` menu records the others) or uploaded through the API, which writes the same
+file. Phones of an extension with a box get message-waiting indication (MWI).
 """
 
 from __future__ import annotations
@@ -20,9 +26,12 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from ..errors import Invalid
 from . import kinds
 from .common import Email, Name, Text
 from .media import Uuid, canonical_uuid
+
+DEFAULT_GREETING_CODE = "*96"
 
 OwnerType = Literal["extension", "group", "user"]
 Mailbox = Annotated[str, msgspec.Meta(min_length=1, max_length=10, pattern=r"^[0-9]+$(?!\n)")]
@@ -51,6 +60,19 @@ class VoicemailBoxPatch(msgspec.Struct, forbid_unknown_fields=True, omit_default
     attach_audio: bool | UnsetType = UNSET
     enabled: bool | UnsetType = UNSET
     description: Text | UnsetType = UNSET
+
+
+def check_greeting_code(field: str, code: str, pickup_code: str, *, changed_pickup: bool = False) -> str:
+    """The tenant's greeting-recording code: a feature code other than the pickup code. When
+    both are equal, the field named is the one that changed (``pickup_code`` if it did)."""
+    from .pickup import check_feature_code
+
+    check_feature_code(field, code, example="*96")
+    if code == pickup_code:
+        if changed_pickup:
+            raise Invalid("pickup_code", f"{code} is the tenant's voicemail greeting code (voicemail_greeting_code)")
+        raise Invalid(field, f"{code} is the tenant's pickup code (pickup_code)")
+    return code
 
 
 def generated_pin() -> str:
