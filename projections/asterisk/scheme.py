@@ -42,7 +42,6 @@ HANGUP_CAUSES = {"normal": 16, "busy": 17, "congestion": 34}
 # Published revisions of a scheme kept in the dialplan (the live one and those before it), so
 # that calls in progress survive that many publishes on the revision they started on.
 KEEP_REVISIONS = 3
-_KEY_EXTEN = {k: k for k in KEYS}  # * and # are valid extensions as they are
 
 
 def scheme_key(scheme_id: str) -> str:
@@ -61,10 +60,7 @@ def node_exten(node_id: str) -> str:
 
 def _media_files(code: str, comps: Components, message_id: str | None) -> list[str]:
     from .render import media_path
-    msg = comps.voice_messages.get(message_id or "")
-    if not msg or msg.get("media_id") not in comps.media:
-        return []
-    return [media_path(code, msg["media_id"])] * int(msg.get("repeat", 1))
+    return [media_path(code, m) for m in comps.message_media(message_id)]
 
 
 def _interval_test(var: str, hours: list[tuple[int, int]]) -> str:
@@ -92,7 +88,6 @@ class _Compiler:
         self.comps = comps
         self.ctx = scheme_context(code, scheme_id, revision)
         self.vm_context = vm_context
-        self.main: list[str] = []
         self.extra: list[str] = []
 
     def go(self, node: dict, port: str) -> str:
@@ -203,7 +198,7 @@ class _Compiler:
             lines.append(f" same => n,Background({'&'.join(prompt)})")
         lines.append(f" same => n,WaitExten({int(menu.get('digit_timeout', 5))})")
         for item in menu.get("keys", ()):
-            lines.append(f"exten => {_KEY_EXTEN[item['key']]},1,NoOp(key {item['key']})")
+            lines.append(f"exten => {item['key']},1,NoOp(key {item['key']})")  # * and # are extensions as they are
             lines += [" same => n," + a for a in self._menu_action(node, item, key_port(item["key"]), ctx)]
         for exten, exit_field, port in (("i", "default_exit", "invalid"), ("t", "timeout_exit", "timeout")):
             lines += [
@@ -267,11 +262,12 @@ class _Compiler:
         return [f"Dial({target},{int(p['ring_time'])},{options})"] + self._dial_status(node)
 
     def _group(self, nid, node, p):
-        from .render import QUEUE_STRATEGIES  # noqa: F401  (the queue itself is rendered with the group)
         group = self.comps.get("group", p.get("group_id"))
         if not group:
             return [f"Goto({self.go(node, 'overflow')})"]
-        files, answers = _group_greeting(self.code, self.comps, group)
+        from .render import media_path
+        greeting, answers = self.comps.group_greeting(group)
+        files = [media_path(self.code, m) for m in greeting]
         body = ["Answer()"] if answers else []
         body += [f"Playback({f})" for f in files]
         cont = "c" if node.get("next", {}).get("answered") else ""
@@ -307,18 +303,6 @@ class _Compiler:
 
     def _hangup(self, nid, node, p):
         return [f"Hangup({HANGUP_CAUSES[p['cause']]})"]
-
-
-def _group_greeting(code: str, comps: Components, group: dict) -> tuple[list[str], bool]:
-    """The files a group plays before queueing, and whether it answers (as render.py does)."""
-    from .render import media_path
-    files: list[str] = []
-    if group.get("greeting_media_id") in comps.media:
-        files = [media_path(code, group["greeting_media_id"])]
-    elif group.get("greeting_message_id"):
-        files = _media_files(code, comps, group["greeting_message_id"])
-    answers = bool(files or group.get("moh_class") or group.get("announce_position") or group.get("announce_holdtime"))
-    return files, answers
 
 
 def compile_scheme(code: str, scheme_id: str, revision: int, doc: dict, comps: Components, *, vm_context: str | None = None) -> str:

@@ -52,13 +52,29 @@ class Components:
         repeat = int(msg.get("repeat", 1))
         return repeat * media.get("duration_ms", 0) / 1000 + (repeat - 1) * int(msg.get("pause_seconds", 0))
 
-    def prompt_seconds(self, message_id: str | None) -> float:
-        """How long a voice message plays as a prompt: its files back to back, no pauses."""
+    def message_media(self, message_id: str | None) -> list[str]:
+        """The media ids a voice message plays as a prompt: its file ``repeat`` times, no pauses."""
         msg = self.voice_messages.get(message_id or "")
-        media = self.media.get((msg or {}).get("media_id") or "")
-        if not msg or not media:
-            return 0.0
-        return int(msg.get("repeat", 1)) * media.get("duration_ms", 0) / 1000
+        if not msg or msg.get("media_id") not in self.media:
+            return []
+        return [msg["media_id"]] * int(msg.get("repeat", 1))
+
+    def prompt_seconds(self, message_id: str | None) -> float:
+        """How long a voice message plays as a prompt."""
+        return self.media_seconds(self.message_media(message_id))
+
+    def media_seconds(self, media_ids: list[str]) -> float:
+        return sum(self.media[m].get("duration_ms", 0) for m in media_ids) / 1000
+
+    def group_greeting(self, group: dict) -> tuple[list[str], bool]:
+        """The media a group plays before queueing the caller, and whether it answers the call
+        (a greeting, music on hold or announcements need an answered call; as render.py does)."""
+        if group.get("greeting_media_id") in self.media:
+            media = [group["greeting_media_id"]]
+        else:
+            media = self.message_media(group.get("greeting_message_id"))
+        answers = bool(media or group.get("moh_class") or group.get("announce_position") or group.get("announce_holdtime"))
+        return media, answers
 
     @classmethod
     def from_objects(cls, tenant: dict, objects: list[tuple[str, str, dict]], *, tenant_code: str | None = None) -> "Components":

@@ -123,7 +123,7 @@ def rules_of(doc: dict) -> dict | None:
         time = nodes.get(f"r{i}-time")
         if time is not None and time["type"] == "time_condition":
             when["schedule_id"] = time["params"].get("schedule_id")
-            when["schedule_state"] = "closed" if time.get("next", {}).get("closed") == _first(nodes, i, "target") else "open"
+            when["schedule_state"] = "closed" if time.get("next", {}).get("closed") == f"r{i}-target" else "open"
         target = nodes[f"r{i}-target"]
         rules.append({"when": when, "target": {"type": target["type"], "params": target["params"]}})
         i += 1
@@ -137,10 +137,6 @@ def rules_of(doc: dict) -> dict | None:
     if _shape(again) != _shape({NODE_PREFIX + k: v for k, v in nodes.items()}):
         return None
     return spec
-
-
-def _first(nodes: dict, i: int, what: str) -> str:
-    return f"r{i}-{what}"
 
 
 def _shape(fields: dict[str, dict]) -> dict:

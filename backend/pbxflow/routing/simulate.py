@@ -107,8 +107,7 @@ def simulate(doc: dict, comps: Components, scenario: Scenario, *, scheme_id: str
         visit["port"] = port
         nxt = node.get("next", {}).get(port)
         if nxt is None:
-            cause = "normal"
-            return _result(call, {"result": "answered" if port == "answered" else "hangup", "cause": cause,
+            return _result(call, {"result": "answered" if port == "answered" else "hangup", "cause": "normal",
                                   "reason": f"port {port} of {current} is not connected"})
         current = nxt
     return _result(call, {"result": "hangup"})  # pragma: no cover
@@ -236,10 +235,10 @@ def _group(call: _Call, group: dict, comps: Components) -> tuple[str, dict | Non
     members = [comps.extensions.get(m["extension_id"]) for m in group.get("members", ())]
     members = [m for m in members if m is not None]
     devices = [d for m in members for d in m.get("devices", ()) if d.get("type") == "sip" and d.get("enabled", True)]
-    greeting = _group_greeting(group, comps)
-    if greeting is not None:
+    greeting, answers = comps.group_greeting(group)
+    if answers:
         call.answer()
-        call.wait(greeting)
+        call.wait(comps.media_seconds(greeting))
     max_wait = float(group.get("max_wait", 0))
     own = call.scenario.callees.get(group.get("number", ""))
     if own is not None:
@@ -259,18 +258,6 @@ def _group(call: _Call, group: dict, comps: Components) -> tuple[str, dict | Non
         return "", {"result": "waiting", "reason": "nobody answers and the group has no maximum wait"}
     call.wait(max_wait)
     return "overflow", None
-
-
-def _group_greeting(group: dict, comps: Components) -> float | None:
-    """Seconds of greeting a group plays after answering, or None when it does not answer."""
-    seconds = 0.0
-    media = comps.media.get(group.get("greeting_media_id") or "")
-    if media:
-        seconds = media.get("duration_ms", 0) / 1000
-    elif group.get("greeting_message_id") and comps.get("voice_message", group["greeting_message_id"]):
-        seconds = comps.prompt_seconds(group["greeting_message_id"])
-    answers = bool(seconds or group.get("moh_class") or group.get("announce_position") or group.get("announce_holdtime"))
-    return seconds if answers else None
 
 
 def _direct_dial(call: _Call, p: dict, comps: Components) -> tuple[str, dict | None]:

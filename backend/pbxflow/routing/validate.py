@@ -11,7 +11,10 @@ from .graph import nodes_of
 
 # IVR actions a scheme's menu may use; the others are drawn as nodes of the scheme.
 SCHEME_MENU_ACTIONS = frozenset({"exit", "repeat", "voice_message", "hangup", "extension", "voicemail", "external"})
-NO_WARN_UNCONNECTED = frozenset({"answered"})  # ending there is the normal case
+NO_WARN_UNCONNECTED = frozenset({"answered"})
+# The param a node cannot run without (a caller filter needs a classifier or prefixes: checked apart).
+REQUIRED_PARAM = {"time_condition": "schedule_id", "play_message": "voice_message_id", "ivr": "menu_id",
+                  "dial": "extension_id", "group": "group_id", "forward": "number", "voicemail": "box_id"}  # ending there is the normal case
 
 
 def finding(severity: str, code: str, message: str, node: str | None = None, port: str | None = None) -> dict:
@@ -76,17 +79,14 @@ def _check_node(nid: str, node: dict, comps: Components) -> list[dict]:
     for key, ref_kind in kind.refs:
         if params.get(key) and comps.get(ref_kind, params[key]) is None:
             out.append(finding("error", "missing_object", f"{key}: no {ref_kind} with id {params[key]} in this tenant", nid))
-    required = {"caller_filter": None, "time_condition": "schedule_id", "play_message": "voice_message_id", "ivr": "menu_id",
-                "dial": "extension_id", "group": "group_id", "forward": "number", "voicemail": "box_id"}
-    need = required.get(node["type"])
+    need = REQUIRED_PARAM.get(node["type"])
     if need and not params.get(need):
         out.append(finding("error", "missing_param", f"{need} is required", nid))
     if node["type"] == "caller_filter" and not params.get("classifier_id") and not params.get("prefixes"):
         out.append(finding("error", "missing_param", "a caller filter needs a classifier or prefixes", nid))
-    for key in ("voice_message_id",):
-        msg = comps.get("voice_message", params.get(key))
-        if msg is not None and comps.get("media", msg.get("media_id")) is None:
-            out.append(finding("warning", "message_without_media", f"voice message {msg.get('name', '')!r} has no media yet: it plays nothing", nid))
+    msg = comps.get("voice_message", params.get("voice_message_id"))
+    if msg is not None and comps.get("media", msg.get("media_id")) is None:
+        out.append(finding("warning", "message_without_media", f"voice message {msg.get('name', '')!r} has no media yet: it plays nothing", nid))
     if node["type"] == "ivr":
         menu = comps.get("ivr_menu", params.get("menu_id"))
         if menu is not None:
