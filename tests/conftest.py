@@ -19,10 +19,41 @@ from psycopg import sql
 
 from pbxflow.database import Database, start_embedded
 
+
+def _isolate_worker(env: dict) -> None:
+    """Under pytest-xdist, worker N > 0 gets its own Asterisk root, SIP/AMI ports and RTP range.
+
+    Set in the environment before any fixture reads it, so the sandbox script, the tests that
+    read PBXFLOW_* and child processes all agree. Worker 0 keeps the configured values.
+    """
+    worker = env.get("PYTEST_XDIST_WORKER", "")
+    n = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    if n == 0:
+        return
+    cache = env.get("PBXFLOW_CACHE_DIR") or str(Path.home() / ".cache" / "pbxflow")
+    env["PBXFLOW_ASTERISK_ROOT"] = f"{env.get('PBXFLOW_ASTERISK_ROOT') or cache + '/asterisk-root'}-w{n}"
+    env["PBXFLOW_SIP_PORT"] = str(int(env.get("PBXFLOW_SIP_PORT", "5060")) + 10 * n)
+    env["PBXFLOW_AMI_PORT"] = str(int(env.get("PBXFLOW_AMI_PORT", "5038")) + 10 * n)
+    start, end = int(env.get("PBXFLOW_RTP_START", "10000")), int(env.get("PBXFLOW_RTP_END", "10999"))
+    span = end - start + 1
+    env["PBXFLOW_RTP_START"], env["PBXFLOW_RTP_END"] = str(start + span * n), str(end + span * n)
+
+
+_isolate_worker(os.environ)
+
 EXTERNAL_URL = os.environ.get("PBXFLOW_TEST_EXTERNAL_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 WANT_EXTERNAL = IN_CI or os.environ.get("PBXFLOW_TEST_EXTERNAL_PG") == "1"
 SERVERS = ["embedded", "external"] if WANT_EXTERNAL else ["embedded"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI a skipped test is a failure: Asterisk, Chromium and PostgreSQL must be exercised."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", ())) if reporter else 0
+    if IN_CI and skipped and session.exitstatus == 0:
+        reporter.write_line(f"CI: {skipped} test(s) skipped; a skip counts as a failure here", red=True)
+        session.exitstatus = 1
 
 
 @pytest.fixture(scope="session")
