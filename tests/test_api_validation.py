@@ -892,6 +892,27 @@ for name, value in (("seconds 0", 0), ("seconds over an hour", 3601), ("seconds 
 add("GET", CALLS_STATUS, "no token", 401, who="anon")
 add("GET", CALLS_STATUS, "tenant admin", 403, who="adm_a")
 
+# --- call recording (F-CAL-6: domain/recording.py, calls/recordings.py) -- keep this block separate ---
+RECORDING = "/api/tenants/{tenant_id}/calls/{call_id}/recording"
+add("GET", RECORDING, "unknown tenant", 404, at={**_CALL, "tenant_id": str(MISSING)})
+add("GET", RECORDING, "non-UUID tenant", 404, at={**_CALL, "tenant_id": "garbage"})
+add("GET", RECORDING, "another tenant as tenant admin", 404, at={**_CALL, "tenant_id": "tb"}, who="adm_a")
+add("GET", RECORDING, "role user", 403, at=_CALL, who="usr_a")
+add("GET", RECORDING, "no token", 401, at=_CALL, who="anon")
+add("GET", RECORDING, "non-UUID call id", 404, at={"call_id": "not-a-uuid"})
+add("GET", RECORDING, "unknown call id", 404, at=_CALL)
+add("GET", RECORDING, "path traversal as call id", 404, at={"call_id": "..%2F..%2Fetc%2Fpasswd"})
+add("GET", RECORDING, "unknown call with a byte range", 404, at=_CALL, headers={"Range": "bytes=0-10"})
+add("GET", RECORDING, "oversize Range header", 422, at=_CALL, headers={"Range": "bytes=" + "1" * 300 + "-"}, fields=("Range",))
+for name, patch, f in (("record_calls not a boolean", {"record_calls": "yes"}, "record_calls"),
+                       ("retention 0 days", {"recording_retention_days": 0}, "recording_retention_days"),
+                       ("retention over 10 years", {"recording_retention_days": 3651}, "recording_retention_days"),
+                       ("retention as text", {"recording_retention_days": "90"}, "recording_retention_days")):
+    add("POST", USERS, f"recording: {name}", 422, body={**USER_BODY, **patch}, fields=(f,))
+    add("PATCH", USER, f"recording: {name}", 422, body=patch, fields=(f,))
+    add("POST", "/api/tenants/{tenant_id}/groups", f"recording: {name}", 422, body={"name": "Rec", "number": "599", **patch},
+        fields=(f,))
+
 
 # --- webhooks (F-CAL-7: domain/webhooks.py, calls/webhooks_api.py) -- keep this block separate ---------
 WEBHOOKS, WEBHOOK = "/api/tenants/{tenant_id}/webhooks", "/api/tenants/{tenant_id}/webhooks/{obj_id}"

@@ -89,6 +89,7 @@ def start_calls(runtime, settings: Settings):
     svc = runtime.calls_service()
     if os.environ.get("PBXFLOW_WEBHOOKS", "1").lower() not in ("0", "no", "false", "off"):
         svc.start_webhooks()  # F-CAL-7: tenants' webhooks, signed, retried, logged
+    svc.start_recording_pruner()  # F-CAL-6: recordings past their owner's retention are deleted
     ingest = os.environ.get("PBXFLOW_CALLS_INGEST", "1").lower() not in ("0", "no", "false", "off")
     if settings.ami_urls and ingest:
         svc.start_ingestion(list(settings.ami_urls))

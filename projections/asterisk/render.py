@@ -7,6 +7,7 @@ time or randomness.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,9 @@ class TenantConfig:
     # the live revision of each, and (live False) the revisions before it that the dialplan keeps
     # for calls in progress (scheme.KEEP_REVISIONS).
     schemes: list[dict] = field(default_factory=list)
+    # Users (only what the config needs: "id", "record_calls"): an extension whose owner user
+    # records has the calls it answers recorded (F-CAL-6).
+    users: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -121,9 +125,10 @@ def dial_legs(code: str, ext: dict) -> list[tuple[str, int]]:
     return out
 
 
-def _ext_view(code: str, ext: dict, vmbox: str | None = None) -> dict:
+def _ext_view(code: str, ext: dict, vmbox: str | None = None, rec: str | None = None) -> dict:
     legs = dial_legs(code, ext)
     return {
+        "rec": rec,  # recording subroutine run on the answering device (Dial option U)
         "number": escape.ident(ext["number"]),
         "name": ext.get("name", ""),
         "strategy": ext.get("ring_strategy", "parallel"),
@@ -131,6 +136,53 @@ def _ext_view(code: str, ext: dict, vmbox: str | None = None) -> dict:
         "ring": max((ring for _, ring in legs), default=20),
         "vmbox": vmbox,  # unanswered, busy and unreachable calls go to this mailbox
     }
+
+
+# --- call recording (F-CAL-6) ---------------------------------------------------------------
+
+
+def recording_owner_key(kind: str, obj_id: str) -> str:
+    """The recorder's directory under the tenant's: ``user-<id>`` or ``group-<id>`` (ids are UUIDs)."""
+    if kind not in ("user", "group") or not re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", obj_id):
+        raise escape.UnsafeValue(f"not a recording owner: {kind} {obj_id!r}")
+    return f"{kind}-{obj_id}"
+
+
+def recording_context(code: str, kind: str, obj_id: str) -> str:
+    """The subroutine (Dial's ``U()``, Queue's gosub argument) that records an answered call of this owner."""
+    return tenant_context(code, f"rec-{kind[0]}{obj_id.replace('-', '')}")
+
+
+def recording_lines(code: str, kind: str, obj_id: str) -> list[str]:
+    """The recording subroutine: runs on the answering channel once it is connected, so only answered
+    calls are recorded. The file is ``<monitor dir>/<code>/<kind>-<id>/<linkedid>-<uniqueid>.wav``:
+    no caller- or user-supplied text, only Asterisk's ids with anything but letters, digits and dots
+    dropped. The ``PbxflowRecording`` user event tells the calls ingestion which file the call has."""
+    code = escape.ident(code)
+    rel = (f"{code}/{recording_owner_key(kind, obj_id)}/"
+           "${FILTER(0-9a-zA-Z.,${CHANNEL(linkedid)})}-${FILTER(0-9a-zA-Z.,${UNIQUEID})}.wav")
+    return [
+        f"[{recording_context(code, kind, obj_id)}]",
+        f"exten => s,1,Set(PBXFLOW_REC={rel})",
+        " same => n,MixMonitor(${PBXFLOW_REC})",  # relative: under astspooldir/monitor
+        " same => n,UserEvent(PbxflowRecording,File: ${PBXFLOW_REC})",
+        " same => n,Return()",
+    ]
+
+
+def _recorders(t: TenantConfig, code: str) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """Recording subroutine per extension id (its owner user records) and per group id, and the
+    dialplan lines of those subroutines."""
+    users = {u["id"] for u in t.users if u.get("record_calls") and u.get("id")}
+    groups = {g["id"] for g in t.groups if g.get("record_calls") and g.get("id")}
+    ext_rec = {e["id"]: recording_context(code, "user", e["owner_user_id"])
+               for e in t.extensions if e.get("id") and e.get("owner_user_id") in users}
+    group_rec = {gid: recording_context(code, "group", gid) for gid in groups}
+    lines: list[str] = []
+    for kind, ids in (("user", sorted(users & {e.get("owner_user_id") for e in t.extensions})), ("group", sorted(groups))):
+        for obj_id in ids:
+            lines += ([""] if lines else []) + recording_lines(code, kind, obj_id)
+    return ext_rec, group_rec, lines
 
 
 # --- call-handling components (groups, pickup, voicemail, media) -------------------------
@@ -293,6 +345,8 @@ def _group_views(t: TenantConfig, comp: _Components, exts_by_id: dict[str, dict]
             "announce_holdtime": bool(g.get("announce_holdtime")),
             "vip": vip,
             "vmbox": escape.digits(box["mailbox"]) if box else None,
+            # recording subroutine run on the member's channel once connected (Queue's gosub argument)
+            "rec": recording_context(code, "group", g["id"]) if g.get("record_calls") and g.get("id") else None,
         })
     for patterns in vip_contexts.values():
         for p in patterns:
@@ -334,11 +388,12 @@ def scheme_components(t: TenantConfig) -> Components:
     )
 
 
-def _schemes(t: TenantConfig, code: str) -> tuple[str, dict[str, list[str]], dict[str, list[str]]]:
+def _schemes(t: TenantConfig, code: str, ext_rec: dict[str, str] | None = None,
+             group_rec: dict[str, str] | None = None) -> tuple[str, dict[str, list[str]], dict[str, list[str]]]:
     """Compiled scheme contexts, and the entry applications for DIDs (digits) and internal numbers."""
     if not t.schemes:
         return "", {}, {}
-    comps = scheme_components(t)
+    comps = _with_recording(scheme_components(t), ext_rec or {}, group_rec or {})
     texts, dids, internal = [], {}, {}
     for s in sorted(t.schemes, key=lambda s: (s["id"], -s["revision"])):
         texts.append(compile_scheme(code, s["id"], s["revision"], s["nodes"], comps, vm_context=voicemail_context(code)))
@@ -351,6 +406,18 @@ def _schemes(t: TenantConfig, code: str) -> tuple[str, dict[str, list[str]], dic
             else:
                 internal.setdefault(escape.ident(number), lines)
     return "\n".join(texts), dids, internal
+
+
+def _with_recording(comps: Components, ext_rec: dict[str, str], group_rec: dict[str, str]) -> Components:
+    """The components with each recorded extension and group carrying its recording subroutine
+    (``recording_gosub``), which the scheme compiler adds where a node dials them."""
+    if not ext_rec and not group_rec:
+        return comps
+    return dataclasses.replace(
+        comps,
+        extensions={k: {**e, "recording_gosub": ext_rec[k]} if k in ext_rec else e for k, e in comps.extensions.items()},
+        groups={k: {**g, "recording_gosub": group_rec[k]} if k in group_rec else g for k, g in comps.groups.items()},
+    )
 
 
 def render_tenant(t: TenantConfig) -> dict[str, str]:
@@ -366,13 +433,14 @@ def render_tenant(t: TenantConfig) -> dict[str, str]:
                 continue
             endpoints.append({"ext": ext, "dev": dev, **extras})
     groups, vip_contexts = _group_views(t, comp, exts_by_id)
+    ext_rec, group_rec, rec_lines = _recorders(t, code)
     numbers = sorted(t.numbers, key=lambda n: n["number"])
     destinations = {e["number"] for e in exts} | {g["number"] for g in groups}
     ext_views = []
     for e in exts:
         box = comp.ext_box(e) if e.get("voicemail") else None
-        ext_views.append(_ext_view(code, e, escape.digits(box["mailbox"]) if box else None))
-    schemes_text, scheme_dids, scheme_internal = _schemes(t, code)
+        ext_views.append(_ext_view(code, e, escape.digits(box["mailbox"]) if box else None, ext_rec.get(e.get("id", ""))))
+    schemes_text, scheme_dids, scheme_internal = _schemes(t, code, ext_rec, group_rec)
     pickup_code = _pickup_code(t)
     ctx = {
         "tenant": t, "code": code, "endpoints": endpoints,
@@ -387,7 +455,7 @@ def render_tenant(t: TenantConfig) -> dict[str, str]:
         "groups": groups, "vip_contexts": vip_contexts,
         "vm_context": voicemail_context(code), "boxes": comp.boxes,
         "pickup_code": pickup_code, "greeting_code": _greeting_code(t, pickup_code),
-        "moh": comp.moh, "vip_priority": VIP_PRIORITY,
+        "moh": comp.moh, "vip_priority": VIP_PRIORITY, "rec_lines": rec_lines,
     }
     return {
         f"pjsip_t_{code}.conf": _ENV.get_template("pjsip_tenant.conf.j2").render(ctx),

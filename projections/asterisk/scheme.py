@@ -252,6 +252,7 @@ class _Compiler:
             return [f"Goto({self.go(node, 'unavailable')})"]
         # g: go on in the dialplan after an answered call ends, when "answered" leads somewhere
         options = "g" if node.get("next", {}).get("answered") else ""
+        options += _recording_option(ext)
         return [f"Dial({'&'.join(legs)},{int(p['ring_time'])},{options})"] + self._dial_status(node)
 
     def _forward(self, nid, node, p):
@@ -274,7 +275,7 @@ class _Compiler:
         options = ("" if answers else "r") + cont
         queue = escape.ident(f"t-{self.code}-q{group['number']}")
         max_wait = int(group.get("max_wait", 0)) or ""
-        body.append(f"Queue({queue},{options},,,{max_wait})")
+        body.append(f"Queue({queue},{options},,,{max_wait}{_recording_gosub_arg(group)})")
         # CONTINUE: answered, and the member hung up (option c); anything else is an overflow
         body.append(f"GotoIf($[\"${{QUEUESTATUS}}\" = \"CONTINUE\"]?{self.go(node, 'answered')})")
         body.append(f"Goto({self.go(node, 'overflow')})")
@@ -303,6 +304,19 @@ class _Compiler:
 
     def _hangup(self, nid, node, p):
         return [f"Hangup({HANGUP_CAUSES[p['cause']]})"]
+
+
+def _recording_option(ext: dict) -> str:
+    """Dial's U() option when the extension's owner records its calls (F-CAL-6; render.py sets
+    ``recording_gosub`` from the owner user)."""
+    gosub = ext.get("recording_gosub")
+    return f"U({escape.ident(gosub)})" if gosub else ""
+
+
+def _recording_gosub_arg(group: dict) -> str:
+    """Queue's gosub argument (after the AGI one) when the group records its calls (F-CAL-6)."""
+    gosub = group.get("recording_gosub")
+    return f",,{escape.ident(gosub)}" if gosub else ""
 
 
 def compile_scheme(code: str, scheme_id: str, revision: int, doc: dict, comps: Components, *, vm_context: str | None = None) -> str:

@@ -10,7 +10,7 @@ from .render import DEFAULT_GREETING_CODE, DEFAULT_PICKUP_CODE, PlatformConfig, 
 
 # The kinds a tenant's Asterisk config is rendered from.
 TENANT_KINDS = ("extension", "number", "group", "pickup_group", "voicemail_box", "media", "classifier", "voice_message",
-                "schedule", "ivr_menu", "scheme")
+                "schedule", "ivr_menu", "scheme", "user")
 
 
 def _rows(conn, query: str, params=()) -> list[dict]:
@@ -51,6 +51,8 @@ def load_tenant(conn, tenant_id: str) -> TenantConfig | None:
         media=of("media"),
         classifiers=of("classifier"),
         voice_messages=of("voice_message"),
+        # Only what the config needs of a user (never its password hash): call recording.
+        users=[{"id": u["id"], "record_calls": bool(u.get("record_calls"))} for u in of("user")],
         pickup_code=tenant.get("pickup_code") or DEFAULT_PICKUP_CODE,
         greeting_code=tenant.get("voicemail_greeting_code") or DEFAULT_GREETING_CODE,
     )

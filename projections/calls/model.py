@@ -24,6 +24,11 @@ DEVICE_RE = re.compile(r"^([a-z][a-z0-9]{2,11})-([0-9]{1,20})-([a-z0-9]{1,32})$"
 TRUNK_RE = re.compile(r"^trunk-[0-9a-f]{8}$")
 CHANNEL_RE = re.compile(r"^PJSIP/(.+)-[0-9a-f]{8}$")
 MAX_PROTOCOL = 400  # steps kept per call; a looping IVR must not grow a row without bound
+# A call recording (F-CAL-6) as the dialplan names it (projections/asterisk/render.recording_lines),
+# relative to Asterisk's monitor directory: <tenant code>/<user|group>-<uuid>/<linkedid>-<uniqueid>.wav.
+# Anything else in a PbxflowRecording event is ignored: the name becomes a path on our disk.
+RECORDING_FILE = re.compile(r"[a-z][a-z0-9]{2,11}/(?:user|group)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}"
+                            r"-[0-9a-f]{12}/[0-9A-Za-z.]{1,80}-[0-9A-Za-z.]{1,80}\.wav")
 
 UP = "6"
 PRESENCE = {"NOT_INUSE": "free", "INUSE": "talking", "BUSY": "talking", "RINGING": "ringing",
@@ -467,10 +472,16 @@ def _hangup(book: CallBook, node, at, h):
 
 def _user_event(book: CallBook, node, at, h):
     kind = h.get("UserEvent")
-    if kind not in ("PbxflowNode", "PbxflowHopLimit"):
+    if kind not in ("PbxflowNode", "PbxflowHopLimit", "PbxflowRecording"):
         return
     call, chan = book._call_of(node, h)
     if call is None:
+        return
+    if kind == "PbxflowRecording":
+        file = str(h.get("File", ""))
+        if RECORDING_FILE.fullmatch(file) and ".." not in file.split("/"):
+            call.setdefault("recordings", []).append(file)
+            book.step(call, at, "recording", file=file, device=chan["endpoint"])
         return
     scheme, revision = h.get("Scheme"), _int(h.get("Revision"))
     if kind == "PbxflowNode":
@@ -554,7 +565,9 @@ _HANDLERS = {
 # The AMI events the ingestion stores (besides CEL and pbxflow's own).
 CALL_EVENTS = frozenset(set(_HANDLERS) - {"pbxflow.Reconcile"} | {"AgentComplete", "AgentDump", "ContactStatus",
                                                                     "LocalBridge", "CEL", "MixMonitorStart",
-                                                                    "MixMonitorStop"})
+                                                                    "MixMonitorStop",
+                                                                    # operator pauses, for the state reports (F-REP-2)
+                                                                    "QueueMemberPause", "QueueMemberStatus"})
 
 
 # --- derived facts ----------------------------------------------------------------------
@@ -652,6 +665,7 @@ def history_row(call: dict) -> dict:
         "caller": call.get("caller"), "caller_name": call.get("caller_name"), "called": call.get("called"),
         "did": did(call), "answered_by": call.get("answered_by"), "answered_by_device": call.get("answered_by_device"),
         "scheme": (call.get("scheme") or {}).get("key"), "voicemail": call.get("voicemail"),
+        "recording": (call.get("recordings") or [None])[0],  # the first; the protocol lists every one
         "reconciled": bool(call.get("reconciled") or any(c.get("lost") for c in call["channels"].values())),
     }
 

@@ -99,8 +99,8 @@ class CallsView(SignallingTrackingRecorder):
         self._insert_history = SQL(
             "INSERT INTO {} (id, node, linkedid, tenant_code, direction, result, started_at, answered_at, ended_at,"
             " duration, billable_seconds, caller, caller_name, called, did, answered_by, answered_by_name,"
-            " answered_by_device, answered_by_extension, scheme, voicemail, reconciled, protocol, position)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " answered_by_device, answered_by_extension, scheme, voicemail, recording, reconciled, protocol, position)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (id) DO NOTHING").format(h)
         self._upsert_presence = SQL(
             "INSERT INTO {} (node, device, tenant_code, state, since) VALUES (%s, %s, %s, %s, %s)"
@@ -251,7 +251,7 @@ class CallsView(SignallingTrackingRecorder):
         return (r["id"], r["node"], r["linkedid"], r["tenant"], r["direction"], r["result"], ts(r["started"]),
                 ts(r["answered"]), ts(r["ended"]), r["duration"], r["billable"], r.get("caller"), r.get("caller_name"),
                 r.get("called"), r.get("did"), answered_by, ext["name"] if ext else None, r.get("answered_by_device"),
-                ext["id"] if ext else None, r.get("scheme"), r.get("voicemail"), r["reconciled"],
+                ext["id"] if ext else None, r.get("scheme"), r.get("voicemail"), r.get("recording"), r["reconciled"],
                 json.dumps(r["protocol"]), tracking.notification_id)
 
     # --- the change feed ---------------------------------------------------------------

@@ -17,16 +17,18 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import anyio.to_thread
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.params import Dependency, Parameter
-from litestar.response import ServerSentEvent
+from litestar.response import File, ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from ..api.auth import require_operator, require_tenant
+from ..api.problems import problem
 from ..api.resources import Limit, Offset
 from ..api.threads import threaded
 from ..context import Actor
-from ..errors import Invalid
+from ..errors import Invalid, NotFound
+from . import recordings
 from .queries import RESULTS, Scope
 
 ActorDep = Annotated[Actor, Dependency(skip_validation=True)]
@@ -85,6 +87,38 @@ def make_call_handlers(runtime) -> list:
         svc = calls()
         return answer(svc.read.call(scope, call_id), svc)
 
+    @get("/api/tenants/{tenant_id:str}/calls/{call_id:str}/recording", tags=["calls"], operation_id="get_call_recording",
+         summary="The recording of a finished call (F-CAL-6), audio/wav; one byte range (Range) supported",
+         description="404 when the call has no recording or it has been deleted after its retention "
+                     "(the call record then shows `recording.expired`).")
+    @threaded
+    def recording(request: Request, tenant_id: str, call_id: str, actor: ActorDep) -> Response:
+        byte_range = request.headers.get("range")
+        if byte_range is not None and len(byte_range) > 200:
+            raise Invalid("Range", "at most 200 characters, e.g. bytes=0-1023")
+        scope = scoped(actor, tenant_id, None)
+        path = calls().read.recording_path(scope, call_id)
+        if path is None:
+            raise NotFound(f"call {call_id} has no recording")
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise NotFound(f"the recording of call {call_id} has been deleted (retention)") from None
+        name = f"call-{call_id}.wav"
+        try:
+            wanted = recordings.byte_range(byte_range, size)
+        except recordings.BadRange:
+            out = problem(416, "Range Not Satisfiable", f"the recording has {size} bytes")
+            out.headers["Content-Range"] = f"bytes */{size}"
+            return out
+        if wanted is None:
+            return File(path, media_type=recordings.MIME, filename=name, content_disposition_type="attachment",
+                        headers={"Accept-Ranges": "bytes"})
+        first, last = wanted
+        return Response(recordings.read_range(path, first, last), status_code=206, media_type=recordings.MIME,
+                        headers={"Accept-Ranges": "bytes", "Content-Range": f"bytes {first}-{last}/{size}",
+                                 "Content-Disposition": f'attachment; filename="{name}"'})
+
     @get("/api/tenants/{tenant_id:str}/active-calls", tags=["calls"], operation_id="list_active_calls",
          summary="The tenant's calls in progress (F-CAL-4); live updates: GET …/events")
     @threaded
@@ -122,7 +156,7 @@ def make_call_handlers(runtime) -> list:
 
     from .control_api import make_control_handlers
 
-    return [history, one, active, presence, status, events, *make_control_handlers(runtime)]
+    return [history, one, recording, active, presence, status, events, *make_control_handlers(runtime)]
 
 
 async def _stream(svc, scope: Scope, seconds: int) -> AsyncIterator[ServerSentEventMessage]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from ..errors import NotFound
+from . import recordings
 
 DIRECTIONS = ("in", "out", "internal")
 RESULTS = ("answered", "no answer", "busy", "no route", "failed", "forwarded", "voicemail")
@@ -85,6 +87,8 @@ def describe(step: dict) -> str:
         return f"{step.get('channel')} found in Asterisk's channel list after a reconnect"
     if s == "transfer":
         return f"{step.get('kind')} transfer to {step.get('to') or '?'}"
+    if s == "recording":
+        return f"recording the call on {step.get('device') or '?'}"
     if s == "end":
         return f"call ended: {step.get('result')}"
     return str(s).replace("_", " ")
@@ -130,9 +134,28 @@ HISTORY_COLUMNS = ("id, node, direction, result, started_at, answered_at, ended_
 
 
 class CallsQueries:
-    def __init__(self, pool: ConnectionPool, view=None):
+    def __init__(self, pool: ConnectionPool, view=None, recordings_dir: Path | None = None):
         self.pool = pool
         self.view = view
+        self._recordings = recordings_dir  # where call recordings are (default: recordings.recordings_root())
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self._recordings or recordings.recordings_root()
+
+    def recording_path(self, scope: Scope, call_id: str) -> Path | None:
+        """The file of a finished call's recording (None: the call has none); NotFound for no such call."""
+        rows = self._rows("SELECT recording FROM calls_history WHERE id = %s AND tenant_code = %s AND started_at >= %s",
+                          (_call_uuid(call_id), scope.code, scope.since))
+        if not rows:
+            raise NotFound(f"no call with id {call_id}")
+        return recordings.path_of(self.recordings_dir, scope.code, rows[0]["recording"])
+
+    def _with_recording(self, scope: Scope, item: dict) -> dict:
+        """The row's ``recording`` (a relative file name) as the API shows it: a link, or None."""
+        path = recordings.path_of(self.recordings_dir, scope.code, item.get("recording"))
+        item["recording"] = recordings.link(scope.tenant_id, item["id"], path)
+        return item
 
     def _rows(self, query: str, params: Any = ()) -> list[dict]:
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
@@ -174,17 +197,14 @@ class CallsQueries:
         total = self._rows(f"SELECT count(*) AS n FROM calls_history WHERE {clause}", params)[0]["n"]
         rows = self._rows(f"SELECT {HISTORY_COLUMNS} FROM calls_history WHERE {clause}"
                           " ORDER BY started_at DESC, id LIMIT %s OFFSET %s", [*params, limit, offset])
-        return total, [history_item(r) for r in rows]
+        return total, [self._with_recording(scope, history_item(r)) for r in rows]
 
     def call(self, scope: Scope, call_id: str) -> dict:
-        try:
-            cid = uuid.UUID(str(call_id))
-        except ValueError:
-            raise NotFound(f"no call with id {call_id}") from None
+        cid = _call_uuid(call_id)
         rows = self._rows(f"SELECT {HISTORY_COLUMNS}, protocol FROM calls_history"
                           " WHERE id = %s AND tenant_code = %s AND started_at >= %s", (cid, scope.code, scope.since))
         if rows:
-            item = history_item(rows[0])
+            item = self._with_recording(scope, history_item(rows[0]))
             started = rows[0]["started_at"].timestamp()
             item["protocol"] = protocol(rows[0]["protocol"], started)
             item["active"] = False
@@ -244,6 +264,13 @@ class CallsQueries:
                         payload[key] = iso(payload[key])
             out.append({"position": r["position"], "kind": r["kind"], "payload": payload})
         return out
+
+
+def _call_uuid(call_id: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(call_id))
+    except ValueError:
+        raise NotFound(f"no call with id {call_id}") from None
 
 
 _RANKS = {"talking": 5, "hold": 4, "ringing": 3, "free": 2, "offline": 1, "unknown": 0}

@@ -41,6 +41,7 @@ class CallsService:
         self.ingestion = None
         self.control = None  # CallControl (AMI actions: originate, hang up, spy), made on first use
         self.webhooks = None  # WebhookWorker (F-CAL-7), started by start_webhooks
+        self.pruner = None  # RecordingPruner (F-CAL-6), started by start_recording_pruner
         self._closed = threading.Event()
 
     def start_ingestion(self, urls: Any = None, **options: Any):
@@ -59,6 +60,14 @@ class CallsService:
             self.view.hook_listeners.append(self.webhooks.wake)
             self.webhooks.start()
         return self.webhooks
+
+    def start_recording_pruner(self, **options: Any):
+        """Delete call recordings past their owner's retention, hourly (pbxflow.calls.recordings)."""
+        from .recordings import RecordingPruner
+
+        if self.pruner is None:
+            self.pruner = RecordingPruner(self.read.pool, **options).start()
+        return self.pruner
 
     def position(self) -> int:
         return self.view.max_tracking_id(self.app.name) or 0
@@ -86,6 +95,8 @@ class CallsService:
             return
         self._closed.set()
         try:
+            if self.pruner is not None:
+                self.pruner.stop()
             if self.webhooks is not None:
                 self.webhooks.stop()
             if self.ingestion is not None:

@@ -19,6 +19,7 @@ from . import kinds
 from .common import Digits, Name, Seconds, Text
 from .extensions import check_number
 from .media import MohClass, Uuid, canonical_uuid
+from .recording import DEFAULT_RETENTION_DAYS, RetentionDays
 
 Strategy = Literal["ring_all", "round_robin_memory", "linear", "random", "least_recent", "fewest_calls"]
 # Our names -> app_queue strategies.
@@ -58,6 +59,8 @@ class GroupIn(msgspec.Struct, forbid_unknown_fields=True):
     announce_holdtime: bool = False
     vip_classifier_id: Uuid | None = None
     voicemail: bool = False  # overflow to the group's voicemail box (owner_type "group")
+    record_calls: bool = False  # F-CAL-6: calls a member answers through the group are recorded
+    recording_retention_days: RetentionDays = DEFAULT_RETENTION_DAYS
     description: Text = ""
 
 
@@ -77,6 +80,8 @@ class GroupPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     announce_holdtime: bool | UnsetType = UNSET
     vip_classifier_id: Uuid | None | UnsetType = UNSET
     voicemail: bool | UnsetType = UNSET
+    record_calls: bool | UnsetType = UNSET
+    recording_retention_days: RetentionDays | UnsetType = UNSET
     description: Text | UnsetType = UNSET
 
 
@@ -121,7 +126,9 @@ class GroupKind(kinds.Kind):
         return f"{data.get('number', '')} {data.get('name', '')}".strip()
 
     def public(self, data, *, reveal_secrets):
-        return {key: None for key in (*_OPTIONAL_IDS, "moh_class")} | dict(data)
+        defaults = {key: None for key in (*_OPTIONAL_IDS, "moh_class")}
+        defaults |= {"record_calls": False, "recording_retention_days": DEFAULT_RETENTION_DAYS}
+        return defaults | dict(data)
 
     def references(self, data):
         refs: dict[str, tuple[str, str]] = {

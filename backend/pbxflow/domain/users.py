@@ -11,6 +11,7 @@ from ..errors import Invalid
 from . import kinds
 from .common import Email, Login, Name, Password
 from .passwords import hash_password
+from .recording import DEFAULT_RETENTION_DAYS, RetentionDays
 
 Role = Literal["operator", "tenant_admin", "user", "auditor", "supervisor"]
 TENANT_ROLES = ("tenant_admin", "user", "auditor", "supervisor")
@@ -23,6 +24,8 @@ class UserIn(msgspec.Struct, forbid_unknown_fields=True):
     role: Role = "user"
     email: Email = ""
     enabled: bool = True
+    record_calls: bool = False  # F-CAL-6: calls this user answers are recorded
+    recording_retention_days: RetentionDays = DEFAULT_RETENTION_DAYS
 
 
 class UserPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -31,6 +34,8 @@ class UserPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     role: Role | UnsetType = UNSET
     email: Email | UnsetType = UNSET
     enabled: bool | UnsetType = UNSET
+    record_calls: bool | UnsetType = UNSET
+    recording_retention_days: RetentionDays | UnsetType = UNSET
 
 
 class _Stored(msgspec.Struct, forbid_unknown_fields=True):
@@ -41,6 +46,8 @@ class _Stored(msgspec.Struct, forbid_unknown_fields=True):
     enabled: bool
     password: Password | None = None
     password_hash: str | None = None
+    record_calls: bool = False  # absent in documents stored before recording existed
+    recording_retention_days: RetentionDays = DEFAULT_RETENTION_DAYS
 
 
 class UserKind(kinds.Kind):
@@ -76,7 +83,7 @@ class UserKind(kinds.Kind):
         return data.get("login", "")
 
     def public(self, data, *, reveal_secrets):
-        out = dict(data)
+        out = {"record_calls": False, "recording_retention_days": DEFAULT_RETENTION_DAYS} | dict(data)
         out.pop("password_hash", None)
         return out
 
