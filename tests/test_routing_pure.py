@@ -39,6 +39,7 @@ G300, G_NOWAIT = uid(31), uid(32)
 SCHED = uid(41)
 CLS = uid(51)
 MENU, MENU_FAST, MENU_BAD, MENU_DD = uid(61), uid(62), uid(63), uid(64)
+MENU_TOP, MENU_SUB, MENU_PING, MENU_PONG = uid(65), uid(66), uid(67), uid(68)
 BOX = uid(71)
 UNKNOWN = uid(99)
 DID = "+74950000001"
@@ -106,6 +107,22 @@ def make_comps(tz: str = "Europe/Moscow", **over) -> Components:
                                {"key": "7", "action": "hangup"}, {"key": "6", "action": "voice_message", "target": VM_OVERFLOW},
                                {"key": "5", "action": "exit"}],
                       "default_exit": {"action": "hangup"}, "timeout_exit": {"action": "voicemail", "target": BOX}},
+            # nested menus: top -> sub (-> top again), back, direct dialling (300 and 301: 2 is a key)
+            MENU_TOP: {"id": MENU_TOP, "name": "top", "prompt_voice_message_id": VM_PROMPT, "invalid_prompt_voice_message_id": VM_INVALID,
+                       "digit_timeout": 5, "max_errors": 2, "allow_direct_dial": True,
+                       "keys": [{"key": "1", "action": "ivr_menu", "target": MENU_SUB}, {"key": "2", "action": "exit"},
+                                {"key": "9", "action": "dial_direct"}, {"key": "0", "action": "back"}],
+                       "default_exit": {"action": "exit"}, "timeout_exit": {"action": "back"}},
+            MENU_SUB: {"id": MENU_SUB, "name": "sub", "digit_timeout": 4, "max_errors": 2, "allow_direct_dial": False,
+                       "keys": [{"key": "1", "action": "extension", "target": "201"}, {"key": "4", "action": "back"},
+                                {"key": "5", "action": "exit"}, {"key": "7", "action": "ivr_menu", "target": MENU_TOP}],
+                       "default_exit": {"action": "back"}, "timeout_exit": {"action": "exit"}},
+            # two menus that send a silent caller to each other
+            MENU_PING: {"id": MENU_PING, "name": "ping", "digit_timeout": 1, "max_errors": 1,
+                        "keys": [{"key": "1", "action": "exit"}], "default_exit": {"action": "exit"},
+                        "timeout_exit": {"action": "ivr_menu", "target": MENU_PONG}},
+            MENU_PONG: {"id": MENU_PONG, "name": "pong", "digit_timeout": 1, "max_errors": 1,
+                        "keys": [], "default_exit": {"action": "exit"}, "timeout_exit": {"action": "ivr_menu", "target": MENU_PING}},
         },
         voicemail_boxes={BOX: {"id": BOX, "mailbox": "8000", "name": "office"}},
         dids=frozenset({DID}),
@@ -382,7 +399,7 @@ def params_strategy(ntype: str):
                                                 "prefixes": st.lists(st.sampled_from(["7495", "+7812", "1", "+7"]), unique=True, max_size=2)}),
         "time_condition": st.fixed_dictionaries({"schedule_id": opt(SCHED)}),
         "play_message": st.fixed_dictionaries({"voice_message_id": opt(VM_GREET, VM_OVERFLOW, VM_NOMEDIA)}),
-        "ivr": st.fixed_dictionaries({"menu_id": opt(MENU, MENU_FAST, MENU_DD)}),
+        "ivr": st.fixed_dictionaries({"menu_id": opt(MENU, MENU_FAST, MENU_DD, MENU_TOP, MENU_PING)}),
         "dial": st.fixed_dictionaries({"extension_id": opt(EXT201, EXT202, EXT203), "ring_time": st.integers(1, 60)}),
         "group": st.fixed_dictionaries({"group_id": opt(G300, G_NOWAIT)}),
         "forward": st.fixed_dictionaries({"number": opt("+74951234567", "1234567"), "ring_time": st.integers(1, 60)}),
@@ -629,17 +646,24 @@ def test_message_without_media(ntype):
     assert [(f["severity"], f["code"], f["node"]) for f in findings] == [("warning", "message_without_media", "n")]
 
 
-def test_menu_action():
+def test_menu_findings():
+    # nested menus, back and direct dialling run in a scheme: no findings for them
     doc = build([("e", "entry", {"numbers": ["100"]}), ("m", "ivr", {"menu_id": MENU_BAD}), ("h", "hangup")],
                 [("e", "next", "m"), ("m", "invalid", "h"), ("m", "timeout", "h")])
-    found = by_code(validate.validate(doc, COMPS), "menu_action")
-    assert all(f["severity"] == "error" and f["node"] == "m" for f in found)
+    assert validate.validate(doc, COMPS) == []
+    top = build([("e", "entry", {"numbers": ["100"]}), ("m", "ivr", {"menu_id": MENU_TOP}), ("h", "hangup")],
+                [("e", "next", "m"), ("m", "key:2", "h"), ("m", "invalid", "h"), ("m", "timeout", "h")])
+    found = validate.validate(top, COMPS)
+    # key 2 starts 201, 202, 203: those cannot be dialled directly in the top menu
+    assert [(f["severity"], f["code"], f["node"]) for f in found] == [("warning", "direct_dial_shadowed", "m")]
+    assert "201, 202, 203" in found[0]["message"] and "top" in found[0]["message"]
+    # what still cannot run: a nested menu that is gone (in the node's menu or deeper), an unknown action
+    menus = {**MENUS, MENU_SUB: {**MENUS[MENU_SUB], "default_exit": {"action": "ivr_menu", "target": UNKNOWN}},
+             MENU_TOP: {**MENUS[MENU_TOP], "keys": MENUS[MENU_TOP]["keys"] + [{"key": "#", "action": "teleport"}]}}
+    found = validate.validate(top, make_comps(ivr_menus=menus))
+    assert [(f["severity"], f["code"]) for f in found if f["severity"] == "error"] == [("error", "menu_action"), ("error", "missing_object")]
     text = " | ".join(f["message"] for f in found)
-    assert len(found) == 3
-    assert "key 1" in text and "ivr_menu" in text and "default_exit" in text and "dial_direct" in text and "direct dial" in text
-    # the actions a scheme runs itself are fine
-    ok = build([("e", "entry", {"numbers": ["100"]}), ("m", "ivr", {"menu_id": MENU_DD})], [("e", "next", "m")])
-    assert not by_code(validate.validate(ok, COMPS), "menu_action")
+    assert "menu top key #: action 'teleport'" in text and f"menu sub (nested) default_exit: no ivr_menu with id {UNKNOWN}" in text
 
 
 def test_stale_port():
@@ -956,6 +980,86 @@ def test_simulate_ivr_menu_actions():
     assert visits(r)[1] == ("m", "key:5") and r["path"][2]["at"] == 6
 
 
+def nested_scheme(menu: str = MENU_TOP) -> dict:
+    return build([("e", "entry", {"numbers": [DID]}), ("m", "ivr", {"menu_id": menu}), ("two", "hangup", {"cause": "busy"}),
+                  ("bad", "hangup", {"cause": "congestion"}), ("late", "voicemail", {"box_id": BOX})],
+                 [("e", "next", "m"), ("m", "key:2", "two"), ("m", "invalid", "bad"), ("m", "timeout", "late")])
+
+
+def menus_of(result: dict) -> list[tuple[str, float]]:
+    return [(m["menu"], m["at"]) for v in result["path"] for m in v.get("menus", ())]
+
+
+def test_simulate_nested_menus_and_back():
+    doc = nested_scheme()
+    # key 1 opens the sub menu (no prompt), whose key 1 rings 201
+    r = sim(doc, keys=[("1", 1), ("1", 2)])
+    assert r["outcome"] == {"result": "internal", "number": "201", "by": "key:1"} and menus_of(r) == [(MENU_SUB, 1)]
+    # back to the top menu, then its key 2 (an exit of the node's own menu: port key:2)
+    r = sim(doc, keys=[("1", 1), ("4", 2), ("2", 3)])
+    assert visits(r) == [("e", "next"), ("m", "key:2"), ("two", None)] and r["path"][2]["at"] == 3
+    assert menus_of(r) == [(MENU_SUB, 1), (MENU_TOP, 2)]
+    # an exit key of a nested menu leaves by the node's invalid port
+    r = sim(doc, keys=[("1", 1), ("5", 2)])
+    assert visits(r)[1] == ("m", "invalid") and r["nodes"][-1] == "bad"
+    # top -> sub -> top (key 7) -> back -> sub: back returns along the way the caller came
+    r = sim(doc, keys=[("1", 1), ("7", 2), ("0", 3), ("5", 4)])
+    assert menus_of(r) == [(MENU_SUB, 1), (MENU_TOP, 2), (MENU_SUB, 3)] and visits(r)[1] == ("m", "invalid")
+    # back in the first menu: a key repeats it, an exit hangs up
+    r = sim(doc, keys=[("0", 1), ("2", 2)])
+    assert visits(r)[1] == ("m", "key:2") and menus_of(r) == []
+    r = sim(doc)  # silence twice: 8 s + 1 + 3 + 5 s, then the timeout exit "back"
+    assert r["outcome"] == {"result": "hangup", "cause": "normal", "by": "timeout"} and r["duration"] == 17
+    # the sub menu's errors: its default exit goes back; the top menu counts its errors afresh
+    r = sim(doc, keys=[("1", 1), ("8", 2), ("8", 3), ("3", 4), ("6", 5), ("2", 6)])
+    assert menus_of(r) == [(MENU_SUB, 1), (MENU_TOP, 3)] and visits(r)[1] == ("m", "key:2") and r["path"][2]["at"] == 6
+    # the sub menu's silence: its timeout exit "exit" is the node's timeout port
+    r = sim(doc, keys=[("1", 1)])
+    assert visits(r)[1] == ("m", "timeout") and r["path"][2]["at"] == 1 + 4 + 4
+
+
+def test_simulate_direct_dial_in_a_menu():
+    doc = nested_scheme()
+    # 3 starts 300 and 301 (2 is a key, so 20x are not dialled directly): the caller dials 301
+    r = sim(doc, keys=[("3", 1), ("0", 2), ("1", 3)])
+    assert r["outcome"] == {"result": "internal", "number": "301", "by": "direct"} and r["duration"] == 3
+    # "30" and silence: Asterisk waits the inter-digit timeout (5 s), then it is an invalid choice
+    r = sim(doc, keys=[("3", 1), ("0", 2), ("2", 8)])
+    assert visits(r)[1] == ("m", "key:2") and r["path"][2]["at"] == 8
+    r = sim(doc, keys=[("3", 1), ("0", 2), ("2", 6.5)])  # still collecting: "302" is no number (an error), then silence
+    assert r["outcome"] == {"result": "hangup", "cause": "normal", "by": "timeout"} and r["duration"] == 6.5 + 1 + 3 + 5
+    # a digit that cannot go on ends the collection at once
+    r = sim(doc, keys=[("3", 1), ("9", 2), ("2", 3)])
+    assert visits(r)[1] == ("m", "key:2") and r["path"][2]["at"] == 3
+    # key 9: dial_direct reads up to 3 digits (the longest internal number), each within 5 s
+    r = sim(doc, keys=[("9", 1), ("2", 2), ("0", 3), ("2", 4)])
+    assert r["outcome"] == {"result": "internal", "number": "202", "by": "key:9"} and r["duration"] == 4
+    r = sim(doc, keys=[("9", 1), ("5", 2), ("5", 3), ("5", 4), ("2", 5)])  # no such number: an invalid choice
+    assert visits(r)[1] == ("m", "key:2") and r["path"][2]["at"] == 5
+    r = sim(doc, keys=[("9", 1), ("3", 2), ("0", 3), ("#", 4)])  # "#" ends early: 30 is no number, then silence
+    assert r["outcome"] == {"result": "hangup", "cause": "normal", "by": "timeout"} and r["duration"] == 4 + 1 + 3 + 5
+    # direct dialling in a menu without allow_direct_dial is an invalid choice
+    no = make_comps(ivr_menus={**MENUS, MENU_TOP: {**MENUS[MENU_TOP], "allow_direct_dial": False}})
+    r = sim(doc, no, keys=[("3", 1), ("0", 2), ("1", 3), ("2", 4)])
+    assert menus_of(r) == [(MENU_SUB, 3)]  # 3: an error at once; 0 (back): the menu again; 1: the sub menu
+    r = sim(doc, no, keys=[("3", 1), ("5", 2)])
+    assert visits(r)[1] == ("m", "invalid") and r["path"][2]["at"] == 2
+
+
+def test_simulate_menus_that_lead_to_each_other_stop_at_the_hop_limit():
+    doc = nested_scheme(MENU_PING)
+    r = sim(doc)
+    assert r["outcome"]["result"] == "hop_limit"
+    assert len(menus_of(r)) == simulate.HOP_LIMIT - 2  # the entry and the IVR node count too
+    assert [m for m, _ in menus_of(r)[:3]] == [MENU_PONG, MENU_PING, MENU_PONG]
+    assert r["duration"] == simulate.HOP_LIMIT - 1
+    # a key ends the ping-pong
+    r = sim(doc, keys=[("1", 10.5)])  # in ping (the node's menu again): its exit key
+    assert visits(r)[1] == ("m", "key:1") and len(menus_of(r)) == 10
+    r = sim(doc, keys=[("1", 11.5)])  # in pong, which has no keys: an invalid choice, its default exit
+    assert visits(r)[1] == ("m", "invalid") and len(menus_of(r)) == 11
+
+
 def test_simulate_keys_count_from_the_answer_and_are_lost_during_a_message():
     doc = build([("e", "entry", {"numbers": [DID]}), ("greet", "play_message", {"voice_message_id": VM_GREET}),
                  ("m", "ivr", {"menu_id": MENU}), ("one", "hangup", {"cause": "busy"})],
@@ -1114,9 +1218,12 @@ def test_simulate_properties(pair, sc, tz):
     # the call goes on from the last visit only when the hop limit stops it
     last = path[-1]
     goes_on = "port" in last and last["port"] in nodes[last["node"]]["next"]
-    assert (first["outcome"]["result"] == "hop_limit") == goes_on
-    if goes_on:
-        assert len(path) == simulate.HOP_LIMIT
+    # node visits and menu changes count hops together; the limit stops a call at a node or in a menu
+    hops = len(path) + sum(len(v.get("menus", ())) for v in path)
+    in_menu = "port" not in last and last["type"] == "ivr" and hops == simulate.HOP_LIMIT
+    assert (first["outcome"]["result"] == "hop_limit") == (goes_on or in_menu)
+    if first["outcome"]["result"] == "hop_limit":
+        assert hops == simulate.HOP_LIMIT
     assert first["nodes"] == [v["node"] for v in path]
     assert first["duration"] >= path[-1]["at"]
     if first["answered_at"] is not None:
@@ -1265,6 +1372,55 @@ def test_compile_worked_example():
     assert parsed["contexts"][dates] == {"20250101": {"labels": set(), "apps": [f"GotoIf($[0]?{ctx},node-menu,1:{ctx},node-vm,1)"]}}
 
 
+def test_compile_nested_menus_back_and_direct_dial():
+    doc = nested_scheme()
+    text = compiled(doc)
+    parsed = parse_dialplan(text)
+    main = parsed["main"]
+    top_name = ivr_context(parsed, "m")
+    sub_name = f"{main}-ivr1-m"
+    top, sub = parsed["contexts"][top_name], parsed["contexts"][sub_name]
+    assert parsed["contexts"][main]["node-m"]["apps"][-4:] == ["Set(PBXFLOW_ERRORS=0)", "Set(PBXFLOW_MENUS=0)", "Answer()", f"Goto({top_name},s,1)"]
+    # direct dialling: 300 and 301 (not 20x: 2 is a key), and the wait between their digits
+    assert set(top) == {"s", "i", "t", "1", "2", "9", "0", "300", "301", "enter", "menu-0", "menu-1"}
+    assert top["s"]["apps"][:2] == ["NoOp(menu)", "Set(TIMEOUT(digit)=5)"]
+    assert top["301"]["apps"] == ["Goto(t-acme-ext,301,1)"]
+    assert "Set(TIMEOUT(digit)=4)" not in sub["s"]["apps"] and not {e for e in sub if e.isdigit() and len(e) > 1}
+    # key 1 pushes the sub menu (number 1) and enters it, counting a hop
+    assert top["1"]["apps"][1:] == ["Set(PBXFLOW_MENUS=${PBXFLOW_MENUS}-1)", f"Goto({sub_name},enter,1)"]
+    assert sub["enter"]["apps"] == [
+        "Set(PBXFLOW_HOPS=$[${PBXFLOW_HOPS} + 1])", f"GotoIf($[${{PBXFLOW_HOPS}} > {simulate.HOP_LIMIT}]?{main},hop-limit,1)",
+        f"UserEvent(PbxflowMenu,Scheme: {SKEY},Revision: 7,Node: m,Menu: 1)", "Set(PBXFLOW_ERRORS=0)", "Goto(s,1)"]
+    assert top["menu-0"]["apps"] == [f"Goto({top_name},enter,1)"] and top["menu-1"]["apps"] == [f"Goto({sub_name},enter,1)"]
+    # back: pop the stack, go to the menu now on top; in the first menu a key repeats, an exit hangs up
+    depth = "${FIELDQTY(PBXFLOW_MENUS,-)}"
+    assert sub["4"]["apps"][1:] == [f"GotoIf($[{depth} < 2]?{sub_name},s,1)", f"Set(PBXFLOW_MENUS=${{CUT(PBXFLOW_MENUS,-,1-$[{depth} - 1])}})",
+                                    f"Goto({top_name},menu-${{CUT(PBXFLOW_MENUS,-,{depth})}},1)"]
+    assert top["0"]["apps"][1] == f"GotoIf($[{depth} < 2]?{top_name},s,1)"
+    assert top["t"]["apps"][top["t"]["apps"].index("GotoIf($[${PBXFLOW_ERRORS} >= 2]?texit)") + 3] == f"GotoIf($[{depth} < 2]?{main},end,1)"
+    # a nested menu's exit key leaves by the node's invalid port; its timeout exit by timeout
+    assert sub["5"]["apps"][-1] == f"Goto({main},node-bad,1)" and sub["t"]["apps"][-1] == f"Goto({main},node-late,1)"
+    # key 9: read a number (3 digits at most), a known one goes there, else an invalid choice
+    numbers = f"{main}-internal"
+    assert top["9"]["apps"][1:] == ["Read(PBXFLOW_DIGITS,,3,,1,5)", f"GotoIf($[${{LEN(${{PBXFLOW_DIGITS}})}} = 0]?{top_name},i,1)",
+                                    f"GotoIf(${{DIALPLAN_EXISTS({numbers},${{PBXFLOW_DIGITS}},1)}}?{numbers},${{PBXFLOW_DIGITS}},1)",
+                                    f"Goto({top_name},i,1)"]
+    assert set(parsed["contexts"][numbers]) == set(COMPS.internal_numbers())
+    assert check_gotos(text) > 20
+    # a menu without nested menus keeps no stack: back is a plain repeat / hang-up
+    alone = make_comps(ivr_menus={**MENUS, MENU_TOP: {**MENUS[MENU_TOP], "keys": [{"key": "0", "action": "back"}]}})
+    flat = parse_dialplan(compiled(doc, alone))
+    only = flat["contexts"][ivr_context(flat, "m")]
+    assert only["0"]["apps"][1:] == [f"Goto({ivr_context(flat, 'm')},s,1)"] and "enter" not in only
+    assert "Set(PBXFLOW_MENUS=0)" not in flat["contexts"][main]["node-m"]["apps"]
+    # two nodes with the same menus: contexts of their own
+    two = build([("e", "entry", {"numbers": [DID]}), ("m", "ivr", {"menu_id": MENU_TOP}), ("n", "ivr", {"menu_id": MENU_SUB})],
+                [("e", "next", "m"), ("m", "timeout", "n")])
+    both = parse_dialplan(compiled(two))
+    assert {f"{main}-ivr1-m", f"{main}-ivr1-n", f"{main}-ivr-m", f"{main}-ivr-n", f"{main}-internal"} <= set(both["contexts"])
+    assert len(both["headers"]) == len(set(both["headers"]))
+
+
 def test_compile_node_markers_and_one_exten_per_node():
     doc = good_scheme()
     text = compiled(doc, revision=12)
@@ -1385,8 +1541,16 @@ def test_compile_properties(pair, revision):
         assert text.count(f"UserEvent(PbxflowNode,Scheme: {SKEY},Revision: {revision},Node: {nid})") == 1
         assert main[f"node-{nid}"]["apps"][2] == f"UserEvent(PbxflowNode,Scheme: {SKEY},Revision: {revision},Node: {nid})"
         if node["type"] == "ivr":
-            menu = MENUS.get(node["params"]["menu_id"] or "") or {}
-            assert set(parsed["contexts"][ivr_context(parsed, nid)]) == {"s", "i", "t"} | {k["key"] for k in menu.get("keys", ())}
+            chain = COMPS.menu_chain(node["params"]["menu_id"])
+            top = ivr_context(parsed, nid)
+            for k, menu_id in enumerate(chain):
+                menu = MENUS.get(menu_id) or {}
+                ctx = top if k == 0 else f"{main_name}-ivr{k}-{nid}"
+                extens = {"s", "i", "t"} | {k["key"] for k in menu.get("keys", ())} | set(COMPS.direct_numbers(menu))
+                if len(chain) > 1:  # menus that change: each counts a hop when entered; back goes by menu-<k>
+                    extens |= {"enter"} | ({f"menu-{i}" for i in range(len(chain))} if k == 0 else set())
+                    assert f"GotoIf($[${{PBXFLOW_HOPS}} > {simulate.HOP_LIMIT}]?{main_name},hop-limit,1)" in parsed["contexts"][ctx]["enter"]["apps"]
+                assert set(parsed["contexts"][ctx]) == extens
         # every connected port that the node can leave by is a jump to its target
         for port, target in node["next"].items():
             if port in _compiled_ports(node):

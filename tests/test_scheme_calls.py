@@ -21,6 +21,7 @@ import struct
 import subprocess
 import threading
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -99,6 +100,14 @@ class NodeEvents:
             return [[e for e in nodes if e["Uniqueid"] == uid] for uid in ids]
 
         return wait_for(done, timeout, 0.05, f"{calls} call(s) through scheme {key} to hang up")
+
+    def menus(self, visits: list[dict]) -> list[dict]:
+        """The PbxflowMenu events (nested menus entered, ``back``) of the call those visits belong to."""
+        if not visits:
+            return []
+        uid, key = visits[0]["Uniqueid"], visits[0]["Scheme"]
+        return [e for e in self.since(0) if e.get("UserEvent") == "PbxflowMenu" and e.get("Uniqueid") == uid
+                and e.get("Scheme") == key]
 
     def close(self) -> None:
         asyncio.run_coroutine_threadsafe(self._node.close(), self._loop).result(10)
@@ -232,8 +241,9 @@ class Pbx:
         self.apply()
         return scheme_id, rev.data["number"]
 
-    def start_callees(self, callees: dict[str, Callee]) -> list:
-        procs = []
+    def start_callees(self, callees: dict[str, Callee]) -> dict:
+        """The callees' SIPp phones by number."""
+        procs = {}
         for number, callee in callees.items():
             if number == OUTSIDE:
                 continue  # the test starts the operator's side itself
@@ -241,7 +251,7 @@ class Pbx:
                 assert number not in self.ports, f"{number} is registered: it cannot be unavailable"
                 continue
             extra = {"hold_ms": int(callee.talk * 1000)} if callee.behaviour == "answer" else {}
-            procs.append(self.phones.uas(UAS[callee.behaviour], self.ports[number], timeout=90, **extra))
+            procs[number] = self.phones.uas(UAS[callee.behaviour], self.ports[number], timeout=90, **extra)
         return procs
 
     def start_call(self, number: str, *, caller: str = TRUNK_CALLER, keys: list[Key] = (), method: str = "rfc2833"):
@@ -257,8 +267,10 @@ class Pbx:
         wait_for(lambda: not channels(self.asterisk), 15, 0.2, "the channels to close")
 
     def check_call(self, scheme_id: str, revision: int, number: str, *, caller: str = TRUNK_CALLER,
-                   keys: list[Key] = (), method: str = "rfc2833", callees: dict[str, Callee] | None = None) -> dict:
-        """Place a call and compare its node visits with the simulated path; the simulation."""
+                   keys: list[Key] = (), method: str = "rfc2833", callees: dict[str, Callee] | None = None,
+                   answering: tuple[str, ...] = ()) -> dict:
+        """Place a call and compare its node visits (and the menus it entered) with the simulation;
+        ``answering``: phones that must have taken the call. The simulation."""
         callees = callees or {}
         uas = self.start_callees(callees)
         mark = self.events.mark()
@@ -268,11 +280,21 @@ class Pbx:
             result = call.wait()
             assert result.rc == OK, result.describe()
             [visits] = self.events.visits(scheme_id, mark, revision=revision)
+            for phone in answering:  # each took the call, answered and hung up
+                took = uas[phone].wait(30)
+                assert took.rc == OK, took.describe()
         finally:
-            self.finish(uas + [call])
+            self.finish(list(uas.values()) + [call])
         sim = self.simulate(scheme_id, revision, number, caller=caller, keys=keys, callees=callees, at=at)
         assert_same_path(visits, sim, revision, result)
+        assert_same_menus(visits, self.events.menus(visits), sim, self.menu_chains(scheme_id, revision))
         return sim
+
+    def menu_chains(self, scheme_id: str, revision: int) -> dict[str, list[str]]:
+        """IVR node -> its menus in the compiler's numbering (the Menu field of PbxflowMenu)."""
+        doc = scheme_service.revision_doc(self.runtime, self.tenant_id, scheme_id, revision)["nodes"]
+        comps = scheme_service.components(self.runtime, self.tenant_id)
+        return {nid: comps.menu_chain(n["params"].get("menu_id")) for nid, n in g.nodes_of(doc).items() if n["type"] == "ivr"}
 
     def simulate(self, scheme_id: str, revision: int, number: str, *, caller: str, keys, callees, at) -> dict:
         doc = scheme_service.revision_doc(self.runtime, self.tenant_id, scheme_id, revision)["nodes"]
@@ -290,6 +312,13 @@ def assert_same_path(visits: list[dict], sim: dict, revision: int, result: SippR
         planned = [(v["node"], v["at"], v.get("port")) for v in sim["path"]]
         raise AssertionError(f"the real call visited {real}\nthe simulator says {planned} -> {sim['outcome']}\n"
                              + (result.describe() if result else ""))
+
+
+def assert_same_menus(visits: list[dict], events: list[dict], sim: dict, chains: dict[str, list[str]]) -> None:
+    """The menus the call entered after its IVR node's own (by node and number) are the simulated ones."""
+    observed = [(e["Node"], int(e["Menu"])) for e in events]
+    planned = [(v["node"], chains[v["node"]].index(m["menu"])) for v in sim["path"] for m in v.get("menus", ())]
+    assert observed == planned, f"the real call entered menus {observed}, the simulator says {planned}"
 
 
 def _stamp(event: dict) -> float:
@@ -623,7 +652,7 @@ def test_publishing_a_change_drops_no_call(pbx):
         assert result.rc == OK and result.received("BYE"), result.describe()  # the callee hung up after talking
         [visits] = pbx.events.visits(sid, mark, revision=rev1)
     finally:
-        pbx.finish(uas + [first])
+        pbx.finish(list(uas.values()) + [first])
     sim = pbx.simulate(sid, rev1, did, caller=TRUNK_CALLER, keys=[], callees=callees, at=at)
     assert_same_path(visits, sim, rev1, result)
     assert nodes(sim) == ["in", "welcome", "ring"] and sim["outcome"]["result"] == "answered"
@@ -634,8 +663,8 @@ def test_publishing_a_change_drops_no_call(pbx):
 CALLERS = ("74951234567", "74997654321", "78121234567", "88005553535")
 PREFIXES = (["7495"], ["7499", "+7812"], ["8"])
 MENU_KEYS = ("1", "2", "0")
-PRESSED = MENU_KEYS + ("5",)  # 5 is on no menu: an invalid choice
-MAX_SECONDS = 10  # of a generated call, as simulated
+PRESSED = MENU_KEYS + ("5",)  # 5 is on no menu: an invalid choice (2 may start a directly dialled 20x)
+MAX_SECONDS = 12  # of a generated call, as simulated
 # CI runs a fixed set of 8 examples; PBXFLOW_AGREEMENT_EXAMPLES=N explores N random ones instead.
 EXAMPLES = int(os.environ.get("PBXFLOW_AGREEMENT_EXAMPLES") or 0)
 SHIFTS = (-1.0, -0.5, 0.5, 1.0)
@@ -676,18 +705,31 @@ def draw_scheme(draw, pbx: Pbx, did: str) -> Generated:
     short = {"play_message": "play", "caller_filter": "filter", "time_condition": "time", "ivr": "menu", "dial": "dial",
              "hangup": "bye", "set_name": "name"}
 
-    def menu_doc() -> dict:
+    nested_ids = itertools.count(501)
+
+    def menu_doc(nested: bool = False) -> dict:
+        """A menu; a node's menu may lead to a nested one (created first: ``menus`` keeps the
+        order), whose keys and exits may go ``back``; either may allow direct dialling."""
         keys = []
+        more = ["back", "back"] if nested else ["ivr_menu", "ivr_menu", "ivr_menu"]
         for k in draw(st.lists(st.sampled_from(MENU_KEYS), min_size=1, max_size=3, unique=True)):
-            action = draw(st.sampled_from(["exit", "repeat", "exit", "voice_message", "hangup"]))
-            keys.append({"key": k, "action": action, **({"target": pbx.tone} if action == "voice_message" else {})})
+            action = draw(st.sampled_from(["exit", "repeat", "exit", "voice_message", "hangup"] + more))
+            item = {"key": k, "action": action}
+            if action == "voice_message":
+                item["target"] = pbx.tone
+            elif action == "ivr_menu":
+                child = fake_id(next(nested_ids))
+                menus[child] = menu_doc(nested=True)
+                item["target"] = child
+            keys.append(item)
+        exits = ["exit", "hangup"] + (["back"] if nested else [])
         return {"name": f"Menu {len(menus) + 1}", "description": "",
                 "prompt_voice_message_id": draw(st.sampled_from([pbx.tone, pbx.tone2, None])),
                 "invalid_prompt_voice_message_id": draw(st.sampled_from([None, pbx.tone])),
                 "digit_timeout": draw(st.integers(2, 3)), "max_errors": draw(st.sampled_from([2, 1])),
-                "allow_direct_dial": False, "keys": keys,
-                "default_exit": {"action": draw(st.sampled_from(["exit", "hangup"]))},
-                "timeout_exit": {"action": draw(st.sampled_from(["exit", "exit", "hangup"]))}}
+                "allow_direct_dial": draw(st.sampled_from([False, False, True])), "keys": keys,
+                "default_exit": {"action": draw(st.sampled_from(exits))},
+                "timeout_exit": {"action": draw(st.sampled_from(["exit"] + exits))}}
 
     def sub(depth: int, loops: list[str], from_menu: bool) -> str | None:
         """A subtree (its first node, or None: the port stays unconnected). ``loops``: the IVR
@@ -748,7 +790,8 @@ def draw_scheme(draw, pbx: Pbx, did: str) -> Generated:
 
 def outline(sim: dict) -> tuple:
     """What a call did, as far as the agreement test compares it (and a little more)."""
-    return tuple((v["node"], v.get("port")) for v in sim["path"]), sim["outcome"].get("result")
+    return (tuple((v["node"], v.get("port"), tuple(m["menu"] for m in v.get("menus", ()))) for v in sim["path"]),
+            sim["outcome"].get("result"))
 
 
 def robust(doc: dict, comps, scenario: Scenario, keys: list[Key]) -> dict | None:
@@ -794,6 +837,7 @@ def test_any_small_scheme_agrees_with_its_simulation(pbx):
     call is placed and compared as in every other test."""
     did = pbx.dids[8]
     state = {"scheme": None}
+    covered: Counter = Counter()
     base = scheme_service.components(pbx.runtime, pbx.tenant_id)
 
     @settings(max_examples=EXAMPLES or 8, derandomize=not EXAMPLES, database=None, deadline=None,
@@ -809,13 +853,22 @@ def test_any_small_scheme_agrees_with_its_simulation(pbx):
         assume(planned is not None and planned["duration"] <= MAX_SECONDS)
         note(f"scheme {gen.graph}\nmenus {gen.menus}\ncaller {gen.caller}, keys {gen.keys} by {gen.method}, "
              f"callees {gen.callees}\nplanned {planned['path']} -> {planned['outcome']}")
-        ids = {fake: pbx.create("ivr_menu", dict(menu)) for fake, menu in gen.menus.items()}
+        ids: dict[str, str] = {}
+        for fake, menu in gen.menus.items():  # nested menus first: their ids go into the menus above
+            text = json.dumps(menu)
+            for known, real in ids.items():
+                text = text.replace(known, real)
+            ids[fake] = pbx.create("ivr_menu", json.loads(text))
         state["scheme"], revision = pbx.scheme(gen.real_graph(ids), state["scheme"])
         sim = pbx.check_call(state["scheme"], revision, did, caller=gen.caller, keys=gen.keys, method=gen.method,
                              callees=gen.callees)
         assert nodes(sim) == nodes(planned)
+        covered[sim["outcome"].get("result", "")] += 1
+        covered["with nested menus entered"] += any(v.get("menus") for v in sim["path"])
+        covered["with nested menus"] += any(k["action"] == "ivr_menu" for menu in gen.menus.values() for k in menu["keys"])
 
     agree()
+    print(f"agreement examples: {dict(covered)}")  # what the calls covered (pytest -s)
     # Every example published a revision of one scheme: the dialplan keeps the latest few.
     text = (pbx.asterisk.config_dir / f"extensions_t_{pbx.code}.conf").read_text()
     live = pbx.runtime.app.load("scheme", state["scheme"], pbx.tenant_id).data["published_revision"]

@@ -10,10 +10,13 @@ Layout, for tenant code C, scheme id S (12 hex digits of its id) and revision N:
   [t-C-s-S-rN-ivr-<id>]   an IVR node's menu: keys, ``i`` (invalid), ``t`` (timeout); an IVR
                           needs its own context so that a key is never the start of a longer
                           extension
+  [t-C-s-S-rN-ivr<k>-<id>] the k-th nested menu of that IVR node (Components.menu_chain)
+  [t-C-s-S-rN-internal]   the tenant's internal numbers, for the ``dial_direct`` menu action
   [t-C-s-S-rN-list-<id>]  a caller filter's numbers and prefixes
   [t-C-s-S-rN-dates-<id>] a time condition's exception dates
 (The kind comes before the node id: ids may contain "-", so "<id>-list" of a caller filter "a"
-would be the menu context of an IVR node "a-list".)
+would be the menu context of an IVR node "a-list"; node ids start with a letter, so "ivr1-a"
+is never "ivr-" followed by an id.)
 Every node visit first counts a hop (a call that loops is ended at HOP_LIMIT) and then emits
 the marker ``UserEvent(PbxflowNode, Scheme, Revision, Node)`` that the call protocol reads.
 
@@ -89,6 +92,8 @@ class _Compiler:
         self.ctx = scheme_context(code, scheme_id, revision)
         self.vm_context = vm_context
         self.extra: list[str] = []
+        self.tail: list[str] = []  # contexts shared by the revision's nodes
+        self.extra_contexts: set[str] = set()
 
     def go(self, node: dict, port: str) -> str:
         """Where a port leads: a node, or the default end (hang up)."""
@@ -104,7 +109,7 @@ class _Compiler:
             f"exten => hop-limit,1,UserEvent(PbxflowHopLimit,Scheme: {self.sid},Revision: {self.revision})",
             " same => n,Hangup(16)",
         ]
-        return "\n".join(out + self.extra) + "\n"
+        return "\n".join(out + self.extra + self.tail) + "\n"
 
     def node(self, nid: str, node: dict) -> list[str]:
         lines = [
@@ -188,18 +193,35 @@ class _Compiler:
         return body + [f"Goto({self.go(node, 'next')})"]
 
     def _ivr(self, nid, node, p):
-        menu = self.comps.get("ivr_menu", p.get("menu_id")) or {}
-        ctx = f"{self.ctx}-ivr-{nid}"
+        # The node's menu has context ...-ivr-<id>, the menus it leads to ...-ivr<k>-<id> (k = 1, 2, ...
+        # in Components.menu_chain order). PBXFLOW_MENUS is the stack of menu numbers that led
+        # here ("0-2-1"), for ``back``; a node whose menus never change keeps none.
+        chain = self.comps.menu_chain(p.get("menu_id"))
+        ctxs = [f"{self.ctx}-ivr-{nid}"] + [f"{self.ctx}-ivr{k}-{nid}" for k in range(1, len(chain))]
+        stacked = len(chain) > 1
+        for k, menu_id in enumerate(chain):
+            self._menu(nid, node, self.comps.get("ivr_menu", menu_id) or {}, k, chain, ctxs, stacked)
+        return ["Set(PBXFLOW_ERRORS=0)"] + (["Set(PBXFLOW_MENUS=0)"] if stacked else []) + ["Answer()", f"Goto({ctxs[0]},s,1)"]
+
+    def _menu(self, nid: str, node: dict, menu: dict, k: int, chain: list[str], ctxs: list[str], stacked: bool) -> None:
+        ctx = ctxs[k]
         prompt = _media_files(self.code, self.comps, menu.get("prompt_voice_message_id"))
         invalid = _media_files(self.code, self.comps, menu.get("invalid_prompt_voice_message_id"))
         max_errors = int(menu.get("max_errors", 3))
+        timeout = int(menu.get("digit_timeout", 5))
+        direct = self.comps.direct_numbers(menu)
         lines = ["", f"[{ctx}]", "exten => s,1,NoOp(menu)"]
+        if direct:  # the wait between the digits of a directly dialled number
+            lines.append(f" same => n,Set(TIMEOUT(digit)={timeout})")
         if prompt:
             lines.append(f" same => n,Background({'&'.join(prompt)})")
-        lines.append(f" same => n,WaitExten({int(menu.get('digit_timeout', 5))})")
+        lines.append(f" same => n,WaitExten({timeout})")
         for item in menu.get("keys", ()):
+            port = key_port(item["key"]) if k == 0 else "invalid"
             lines.append(f"exten => {item['key']},1,NoOp(key {item['key']})")  # * and # are extensions as they are
-            lines += [" same => n," + a for a in self._menu_action(node, item, key_port(item["key"]), ctx)]
+            lines += [" same => n," + a for a in self._menu_action(node, item, port, ctx, menu, ctxs, chain, key=True)]
+        for number in direct:
+            lines.append(f"exten => {escape.digits(number)},1,Goto(t-{self.code}-ext,{escape.digits(number)},1)")
         for exten, exit_field, port in (("i", "default_exit", "invalid"), ("t", "timeout_exit", "timeout")):
             lines += [
                 f"exten => {exten},1,Set(PBXFLOW_ERRORS=$[${{PBXFLOW_ERRORS}} + 1])",
@@ -208,18 +230,69 @@ class _Compiler:
             if invalid:
                 lines.append(f" same => n,Background({'&'.join(invalid)})")
             lines.append(" same => n,Goto(s,1)")
-            actions = self._menu_action(node, menu.get(exit_field) or {"action": "exit"}, port, ctx)
+            actions = self._menu_action(node, menu.get(exit_field) or {"action": "exit"}, port, ctx, menu, ctxs, chain, key=False)
             lines.append(f" same => n({exten}exit),{actions[0]}")
             lines += [" same => n," + a for a in actions[1:]]
+        if stacked:
+            # Entering a menu (nested, or by ``back``) counts a hop: menus that lead to each other
+            # on their timeout exits would otherwise loop for ever.
+            lines += [
+                f"exten => enter,1,Set(PBXFLOW_HOPS=$[${{PBXFLOW_HOPS}} + 1])",
+                f" same => n,GotoIf($[${{PBXFLOW_HOPS}} > {HOP_LIMIT}]?{self.ctx},hop-limit,1)",
+                f" same => n,UserEvent(PbxflowMenu,Scheme: {self.sid},Revision: {self.revision},Node: {nid},Menu: {k})",
+                " same => n,Set(PBXFLOW_ERRORS=0)",
+                " same => n,Goto(s,1)",
+            ]
+            if k == 0:  # ``back`` goes to menu-<number> here
+                lines += [f"exten => menu-{i},1,Goto({c},enter,1)" for i, c in enumerate(ctxs)]
         self.extra += lines
-        return ["Set(PBXFLOW_ERRORS=0)", "Answer()", f"Goto({ctx},s,1)"]
 
-    def _menu_action(self, node: dict, item: dict, port: str, ctx: str) -> list[str]:
+    def _internal_context(self) -> str:
+        """A context with the tenant's internal numbers, for the ``dial_direct`` menu action."""
+        ctx = f"{self.ctx}-internal"
+        if ctx not in self.extra_contexts:
+            self.extra_contexts.add(ctx)
+            numbers = sorted(self.comps.internal_numbers())
+            self.tail += ["", f"[{ctx}]"] + [f"exten => {escape.digits(n)},1,Goto(t-{self.code}-ext,{escape.digits(n)},1)" for n in numbers]
+            if not numbers:
+                self.tail.append("exten => none,1,Hangup()")  # an empty context would not exist
+        return ctx
+
+    def _menu_action(self, node: dict, item: dict, port: str, ctx: str, menu: dict | None = None,
+                     ctxs: list[str] | None = None, chain: list[str] | None = None, *, key: bool = True) -> list[str]:
+        """A menu action; ``port``: the node port an ``exit`` takes; ``key``: a key's action (else an exit's)."""
         action, target = item.get("action", "exit"), item.get("target")
+        ctxs, chain = ctxs or [ctx], chain or []
         if action == "exit":
             return [f"Goto({self.go(node, port)})"]
         if action == "repeat":
             return [f"Goto({ctx},s,1)"]
+        if action == "ivr_menu":
+            if target not in chain:
+                return ["Hangup(16)"]  # a missing menu (validation refuses it)
+            k = chain.index(target)
+            return [f"Set(PBXFLOW_MENUS=${{PBXFLOW_MENUS}}-{k})", f"Goto({ctxs[k]},enter,1)"]
+        if action == "back":
+            first = f"{ctx},s,1" if key else f"{self.ctx},end,1"  # the first menu: a key repeats it, an exit hangs up
+            if len(ctxs) < 2:
+                return [f"Goto({first})"]
+            depth = "${FIELDQTY(PBXFLOW_MENUS,-)}"
+            return [
+                f"GotoIf($[{depth} < 2]?{first})",
+                f"Set(PBXFLOW_MENUS=${{CUT(PBXFLOW_MENUS,-,1-$[{depth} - 1])}})",
+                f"Goto({ctxs[0]},menu-${{CUT(PBXFLOW_MENUS,-,{depth})}},1)",
+            ]
+        if action == "dial_direct":
+            numbers = self._internal_context()
+            timeout = int((menu or {}).get("digit_timeout", 5))
+            missing = f"{ctx},i,1" if key else self.go(node, port)  # a key: an invalid choice; an exit: its port
+            return [
+                f"Read(PBXFLOW_DIGITS,,{self.comps.dial_direct_digits()},,1,{timeout})",
+                f"GotoIf($[${{LEN(${{PBXFLOW_DIGITS}})}} = 0]?{missing})",
+                # DTMF digits only (0-9 *), so the value is safe as an extension
+                f"GotoIf(${{DIALPLAN_EXISTS({numbers},${{PBXFLOW_DIGITS}},1)}}?{numbers},${{PBXFLOW_DIGITS}},1)",
+                f"Goto({missing})",
+            ]
         if action == "voice_message":
             files = _media_files(self.code, self.comps, target)
             return [f"Playback({f})" for f in files] + [f"Goto({ctx},s,1)"]
@@ -234,7 +307,7 @@ class _Compiler:
             return [f"VoiceMail({escape.digits(box['mailbox'])}@{self.vm_context},u)", "Hangup()"]
         if action == "external":
             return [f"Dial(Local/{escape.digits(target.lstrip('+'))}@t-{self.code}-outbound,60)", "Hangup()"]
-        return ["Hangup(16)"]  # not run by a scheme (validation refuses it)
+        return ["Hangup(16)"]  # not an action of a menu
 
     def _dial_status(self, node: dict, status_var: str = "DIALSTATUS") -> list[str]:
         return [

@@ -18,8 +18,9 @@ Actions (keys and exits):
   back           the previous menu of this call; in the first menu: start it again (keys) or hang up (exits)
   hangup         end the call
 
-A menu may not name itself (use ``repeat``); deeper cycles (A -> B -> A) are allowed, because
-every step waits for the caller to press a key, so a call cannot loop on its own.
+A menu may not name itself (use ``repeat``); deeper cycles (A -> B -> A) are allowed: a caller
+may go round them on purpose, and a silent caller sent round by timeout exits is stopped by the
+scheme's hop limit (entering a menu counts as a hop; docs/schemes.md).
 """
 
 from __future__ import annotations

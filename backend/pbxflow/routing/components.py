@@ -41,6 +41,35 @@ class Components:
         out.update({g["number"]: f"group {g['number']}" for g in self.groups.values() if g.get("number")})
         return out
 
+    def menu_chain(self, menu_id: str | None) -> list[str]:
+        """A scheme IVR's menus: the node's menu first, then every menu reachable by ``ivr_menu``
+        actions (keys and exits), breadth first in key order; missing menus are left out
+        (validation reports them). Compiler and simulator number nested menus by this order."""
+        out = [menu_id or ""]
+        i = 0
+        while i < len(out):
+            menu = self.ivr_menus.get(out[i]) or {}
+            items = list(menu.get("keys", ())) + [menu.get(f) or {} for f in ("default_exit", "timeout_exit")]
+            for item in items:
+                target = item.get("target")
+                if item.get("action") == "ivr_menu" and target in self.ivr_menus and target not in out:
+                    out.append(target)
+            i += 1
+        return out
+
+    def direct_numbers(self, menu: dict) -> list[str]:
+        """The internal numbers a caller may dial in ``menu`` while it plays (``allow_direct_dial``):
+        those whose first digit is not one of the menu's keys, so that a key never waits for more
+        digits (Asterisk waits the inter-digit timeout when a key also starts a longer extension)."""
+        if not menu.get("allow_direct_dial"):
+            return []
+        keys = {k["key"] for k in menu.get("keys", ())}
+        return sorted(n for n in self.internal_numbers() if n[:1] not in keys)
+
+    def dial_direct_digits(self) -> int:
+        """How many digits the ``dial_direct`` menu action reads at most: the longest internal number."""
+        return max((len(n) for n in self.internal_numbers()), default=8)
+
     def message_seconds(self, message_id: str | None) -> float:
         """How long a voice message plays: its media's duration times repeat, plus pauses."""
         msg = self.voice_messages.get(message_id or "")

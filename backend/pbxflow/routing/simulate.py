@@ -56,6 +56,7 @@ class _Call:
     t: float = 0.0
     answered_at: float | None = None
     key_index: int = 0
+    hops: int = 0  # node visits and menu changes (the dialplan counts both in PBXFLOW_HOPS)
     path: list[dict] = field(default_factory=list)
 
     def answer(self) -> None:
@@ -96,8 +97,9 @@ def simulate(doc: dict, comps: Components, scenario: Scenario, *, scheme_id: str
         return _result(call, {"result": "no_route", "reason": f"{scenario.number} does not enter this scheme"})
     current: str | None = entry
     while current is not None:
-        if len(call.path) >= HOP_LIMIT:
+        if call.hops >= HOP_LIMIT:
             return _result(call, {"result": "hop_limit", "reason": f"more than {HOP_LIMIT} node visits"})
+        call.hops += 1
         node = nodes[current]
         visit = {"node": current, "type": node["type"], "at": round(call.t, 3)}
         call.path.append(visit)
@@ -157,7 +159,7 @@ def _step(call: _Call, node: dict, comps: Components) -> tuple[str, dict | None]
         call.wait(comps.message_seconds(p.get("voice_message_id")))
         return "next", None
     if kind == "ivr":
-        return _ivr(call, comps.get("ivr_menu", p.get("menu_id")) or {}, comps)
+        return _ivr(call, p.get("menu_id"), comps)
     if kind == "dial":
         ext = comps.get("extension", p.get("extension_id")) or {}
         reachable = any(d.get("enabled", True) and (d.get("type") == "sip" or d.get("number")) for d in ext.get("devices", ()))
@@ -180,13 +182,54 @@ def _step(call: _Call, node: dict, comps: Components) -> tuple[str, dict | None]
     raise ValueError(f"unknown node type {kind}")  # pragma: no cover
 
 
-def _ivr(call: _Call, menu: dict, comps: Components) -> tuple[str, dict | None]:
+def _enter_menu(call: _Call, menu_id: str) -> dict | None:
+    """A nested menu (or one returned to by ``back``) counts a hop, as a node visit does."""
+    if call.hops >= HOP_LIMIT:
+        return {"result": "hop_limit", "reason": f"more than {HOP_LIMIT} node visits and menu changes"}
+    call.hops += 1
+    call.path[-1].setdefault("menus", []).append({"menu": menu_id, "at": round(call.t, 3)})
+    return None
+
+
+def _ivr(call: _Call, menu_id: str | None, comps: Components) -> tuple[str, dict | None]:
+    """The node's menu and the menus it leads to; ``stack``: the menus that led here (``back``)."""
     call.answer()
+    top = menu_id or ""
+    stack = [top]
+    while True:
+        menu = comps.get("ivr_menu", stack[-1]) or {}
+        action, by, port = _run_menu(call, menu, comps, top=stack[-1] == top, depth=len(stack))
+        what = action.get("action", "exit")
+        if what == "ivr_menu":
+            if action.get("target") not in comps.ivr_menus:
+                return "", {"result": "unsupported", "action": what}
+            stack.append(action["target"])
+        elif what == "back":
+            if len(stack) < 2:  # an exit of the first menu (a key there repeats it)
+                return "", {"result": "hangup", "cause": "normal", "by": by}
+            stack.pop()
+        elif what == "dial_direct":  # an exit: a known number, else the node's port
+            digits = _read_digits(call, 0.0, float(menu.get("digit_timeout", 5)), comps.dial_direct_digits())
+            if digits in comps.internal_numbers():
+                return "", {"result": "internal", "number": digits, "by": by}
+            return port, None
+        else:
+            return _menu_action(call, action, by, port, comps)
+        outcome = _enter_menu(call, stack[-1])
+        if outcome is not None:
+            return "", outcome
+
+
+def _run_menu(call: _Call, menu: dict, comps: Components, *, top: bool, depth: int) -> tuple[dict, str, str]:
+    """One menu until it leaves: (the action, the key port or exit it came by, the node port an
+    ``exit`` takes). A key's ``exit`` takes the key's port in the node's own menu and the
+    ``invalid`` port in a nested one."""
     prompt = comps.prompt_seconds(menu.get("prompt_voice_message_id"))
     invalid = comps.prompt_seconds(menu.get("invalid_prompt_voice_message_id"))
     timeout = float(menu.get("digit_timeout", 5))
     max_errors = int(menu.get("max_errors", 3))
     keys = {k["key"]: k for k in menu.get("keys", ())}
+    direct = comps.direct_numbers(menu)
     errors = 0
     lead = 0.0  # the invalid-choice prompt before the menu starts again (keys count during it)
     while True:
@@ -196,38 +239,61 @@ def _ivr(call: _Call, menu: dict, comps: Components) -> tuple[str, dict | None]:
             call.wait(window)
             errors += 1
             if errors >= max_errors:
-                return _menu_action(call, menu.get("timeout_exit") or {"action": "exit"}, "timeout", comps)
+                return menu.get("timeout_exit") or {"action": "exit"}, "timeout", "timeout"
             lead = invalid
             continue
         action = keys.get(key.key)
+        if action is None and any(n.startswith(key.key) for n in direct):
+            number = _collect(call, key.key, direct, timeout)
+            if number is not None:
+                return {"action": "extension", "target": number}, "direct", "direct"
+        elif action is not None and action["action"] == "dial_direct":
+            digits = _read_digits(call, 0.0, timeout, comps.dial_direct_digits())
+            if digits in comps.internal_numbers():
+                return {"action": "extension", "target": digits}, key_port(key.key), key_port(key.key)
+            action = None  # an unknown number is an invalid choice
         if action is None:
             errors += 1
             if errors >= max_errors:
-                return _menu_action(call, menu.get("default_exit") or {"action": "exit"}, "invalid", comps)
+                return menu.get("default_exit") or {"action": "exit"}, "invalid", "invalid"
             lead = invalid
             continue
         lead = 0.0
-        if action["action"] == "repeat":
+        if action["action"] == "repeat" or (action["action"] == "back" and depth < 2):
             continue
         if action["action"] == "voice_message":
             call.wait(comps.prompt_seconds(action.get("target")))
             continue
-        return _menu_action(call, action, key_port(key.key), comps)
+        return action, key_port(key.key), key_port(key.key) if top else "invalid"
 
 
-def _menu_action(call: _Call, action: dict, port: str, comps: Components) -> tuple[str, dict | None]:
+def _collect(call: _Call, first: str, numbers: list[str], timeout: float) -> str | None:
+    """Asterisk's digit collection after a key that starts a longer extension of the menu: more
+    digits while one could still match, each within the inter-digit timeout (the menu's
+    ``digit_timeout``); the number when the digits are one, else None (an invalid choice)."""
+    digits = first
+    while any(len(n) > len(digits) and n.startswith(digits) for n in numbers):
+        key = call.take_key(call.t + timeout)
+        if key is None:
+            call.wait(timeout)
+            break
+        digits += key.key
+    return digits if digits in numbers else None
+
+
+def _menu_action(call: _Call, action: dict, by: str, port: str, comps: Components) -> tuple[str, dict | None]:
     what = action.get("action", "exit")
     if what == "exit":
         return port, None
     if what == "hangup":
-        return "", {"result": "hangup", "cause": "normal", "by": port}
+        return "", {"result": "hangup", "cause": "normal", "by": by}
     if what == "extension":
-        return "", {"result": "internal", "number": action.get("target"), "by": port}
+        return "", {"result": "internal", "number": action.get("target"), "by": by}
     if what == "voicemail":
         box = comps.get("voicemail_box", action.get("target")) or {}
-        return "", {"result": "voicemail", "mailbox": box.get("mailbox"), "by": port}
+        return "", {"result": "voicemail", "mailbox": box.get("mailbox"), "by": by}
     if what == "external":
-        return "", {"result": "forwarded", "number": action.get("target"), "by": port}
+        return "", {"result": "forwarded", "number": action.get("target"), "by": by}
     return "", {"result": "unsupported", "action": what}
 
 
@@ -262,19 +328,24 @@ def _group(call: _Call, group: dict, comps: Components) -> tuple[str, dict | Non
 
 def _direct_dial(call: _Call, p: dict, comps: Components) -> tuple[str, dict | None]:
     call.answer()
-    prompt = comps.prompt_seconds(p.get("voice_message_id"))
-    wait = float(p["wait"])
+    digits = _read_digits(call, comps.prompt_seconds(p.get("voice_message_id")), float(p["wait"]), p["max_digits"])
+    if digits and digits in comps.internal_numbers():
+        return "", {"result": "internal", "number": digits}
+    return "timeout", None
+
+
+def _read_digits(call: _Call, prompt: float, wait: float, max_digits: int) -> str:
+    """Asterisk's Read(): the prompt (keys interrupt it), then up to ``max_digits`` digits, each
+    within ``wait`` s; ``#`` ends early."""
     digits = ""
     key = call.take_key(call.t + prompt + wait)
     while key is not None:
         if key.key == "#":
             break
         digits += key.key
-        if len(digits) >= p["max_digits"]:
+        if len(digits) >= max_digits:
             break
         key = call.take_key(call.t + wait)
     if key is None:
         call.wait(wait if digits else prompt + wait)
-    if digits and digits in comps.internal_numbers():
-        return "", {"result": "internal", "number": digits}
-    return "timeout", None
+    return digits

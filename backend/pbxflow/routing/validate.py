@@ -9,8 +9,9 @@ from .catalogue import CATALOGUE, is_key_port, ports
 from .components import Components
 from .graph import nodes_of
 
-# IVR actions a scheme's menu may use; the others are drawn as nodes of the scheme.
-SCHEME_MENU_ACTIONS = frozenset({"exit", "repeat", "voice_message", "hangup", "extension", "voicemail", "external"})
+# IVR actions a scheme's menus run (all of ivr.ActionName); anything else is refused.
+SCHEME_MENU_ACTIONS = frozenset({"exit", "repeat", "voice_message", "hangup", "extension", "voicemail", "external",
+                                 "ivr_menu", "back", "dial_direct"})
 NO_WARN_UNCONNECTED = frozenset({"answered"})
 # The param a node cannot run without (a caller filter needs a classifier or prefixes: checked apart).
 REQUIRED_PARAM = {"time_condition": "schedule_id", "play_message": "voice_message_id", "ivr": "menu_id",
@@ -87,17 +88,8 @@ def _check_node(nid: str, node: dict, comps: Components) -> list[dict]:
     msg = comps.get("voice_message", params.get("voice_message_id"))
     if msg is not None and comps.get("media", msg.get("media_id")) is None:
         out.append(finding("warning", "message_without_media", f"voice message {msg.get('name', '')!r} has no media yet: it plays nothing", nid))
-    if node["type"] == "ivr":
-        menu = comps.get("ivr_menu", params.get("menu_id"))
-        if menu is not None:
-            actions = [(f"key {k['key']}", k) for k in menu.get("keys", ())]
-            actions += [(f, menu.get(f) or {}) for f in ("default_exit", "timeout_exit")]
-            for where, item in actions:
-                if item.get("action", "exit") not in SCHEME_MENU_ACTIONS:
-                    out.append(finding("error", "menu_action", f"menu {where}: action {item['action']!r} is not run by a scheme; "
-                                       "use 'exit' and draw the next step as a node", nid))
-            if menu.get("allow_direct_dial"):
-                out.append(finding("error", "menu_action", "the menu allows direct dialling; use a direct-dial node instead", nid))
+    if node["type"] == "ivr" and comps.get("ivr_menu", params.get("menu_id")) is not None:
+        out.extend(_check_menus(nid, params["menu_id"], comps))
     if node["type"] == "group":
         group = comps.get("group", params.get("group_id"))
         if group is not None and not int(group.get("max_wait", 0)) and "overflow" in node.get("next", {}):
@@ -113,6 +105,29 @@ def _check_node(nid: str, node: dict, comps: Components) -> list[dict]:
             out.append(finding("warning", "unconnected", "not connected: the call hangs up here", nid, port))
     if node["type"] == "entry" and "next" not in node.get("next", {}):
         out.append(finding("error", "unconnected", "the entry leads nowhere", nid, "next"))
+    return out
+
+
+def _check_menus(nid: str, menu_id: str, comps: Components) -> list[dict]:
+    """The node's menu and the menus it leads to: what cannot run, and what the caller cannot reach."""
+    out = []
+    for mid in comps.menu_chain(menu_id):
+        menu = comps.ivr_menus[mid]
+        name = menu.get("name", mid) if mid == menu_id else f"{menu.get('name', mid)} (nested)"
+        actions = [(f"key {k['key']}", k) for k in menu.get("keys", ())]
+        actions += [(f, menu.get(f) or {}) for f in ("default_exit", "timeout_exit")]
+        for where, item in actions:
+            action = item.get("action", "exit")
+            if action not in SCHEME_MENU_ACTIONS:
+                out.append(finding("error", "menu_action", f"menu {name} {where}: action {action!r} is not run by a scheme", nid))
+            elif action == "ivr_menu" and comps.get("ivr_menu", item.get("target")) is None:
+                out.append(finding("error", "missing_object", f"menu {name} {where}: no ivr_menu with id {item.get('target')} in this tenant", nid))
+        if menu.get("allow_direct_dial"):
+            keys = {k["key"] for k in menu.get("keys", ())}
+            shadowed = sorted(n for n in comps.internal_numbers() if n[:1] in keys)
+            if shadowed:
+                out.append(finding("warning", "direct_dial_shadowed",
+                                   f"menu {name}: {', '.join(shadowed)} start with a key of the menu and cannot be dialled directly", nid))
     return out
 
 
