@@ -877,6 +877,20 @@ def test_simulate_group_answered_and_unavailable():
     assert r["outcome"]["result"] == "waiting" and r["nodes"] == ["e", "greet", "g"]
 
 
+def test_group_greeting_message_plays_its_pauses_in_the_simulator_and_the_dialplan():
+    # A group greeting from a voice message plays like the message does on its own (and like
+    # render.py's group number): 2 s, a 1 s pause, 2 s; then the group waits its max_wait.
+    comps = make_comps(groups={**COMPS.groups, G300: {**COMPS.groups[G300], "greeting_message_id": VM_OVERFLOW}})
+    doc = build([("e", "entry", {"numbers": [DID]}), ("g", "group", {"group_id": G300}), ("bye", "hangup", {"cause": "busy"})],
+                [("e", "next", "g"), ("g", "overflow", "bye")])
+    r = sim(doc, comps)
+    assert visits(r) == [("e", "next"), ("g", "overflow"), ("bye", None)]
+    assert [v["at"] for v in r["path"]] == [0, 0, 35]
+    text = compiled(doc, comps)
+    body = text[text.index("Answer()"):text.index("Queue(")]
+    assert re.findall(r"(Playback|Wait)\(", body) == ["Playback", "Wait", "Playback"] and "Wait(1)" in body
+
+
 def time_scheme() -> dict:
     return build(
         [("e", "entry", {"numbers": [DID]}), ("tc", "time_condition", {"schedule_id": SCHED}),

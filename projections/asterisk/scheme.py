@@ -340,10 +340,12 @@ class _Compiler:
         if not group:
             return [f"Goto({self.go(node, 'overflow')})"]
         from .render import media_path
-        greeting, answers = self.comps.group_greeting(group)
-        files = [media_path(self.code, m) for m in greeting]
+        greeting, pause, answers = self.comps.group_greeting(group)
         body = ["Answer()"] if answers else []
-        body += [f"Playback({f})" for f in files]
+        for i, m in enumerate(greeting):
+            if i and pause:
+                body.append(f"Wait({pause})")
+            body.append(f"Playback({media_path(self.code, m)})")
         cont = "c" if node.get("next", {}).get("answered") else ""
         options = ("" if answers else "r") + cont
         queue = escape.ident(f"t-{self.code}-q{group['number']}")

@@ -95,15 +95,18 @@ class Components:
     def media_seconds(self, media_ids: list[str]) -> float:
         return sum(self.media[m].get("duration_ms", 0) for m in media_ids) / 1000
 
-    def group_greeting(self, group: dict) -> tuple[list[str], bool]:
-        """The media a group plays before queueing the caller, and whether it answers the call
-        (a greeting, music on hold or announcements need an answered call; as render.py does)."""
+    def group_greeting(self, group: dict) -> tuple[list[str], int, bool]:
+        """The media a group plays before queueing the caller, the pause between them (a voice
+        message's ``pause_seconds``, as its own node and render.py play it), and whether it answers
+        the call (a greeting, music on hold or announcements need an answered call)."""
         if group.get("greeting_media_id") in self.media:
-            media = [group["greeting_media_id"]]
+            media, pause = [group["greeting_media_id"]], 0
         else:
             media = self.message_media(group.get("greeting_message_id"))
+            msg = self.voice_messages.get(group.get("greeting_message_id") or "") or {}
+            pause = int(msg.get("pause_seconds", 0)) if len(media) > 1 else 0
         answers = bool(media or group.get("moh_class") or group.get("announce_position") or group.get("announce_holdtime"))
-        return media, answers
+        return media, pause, answers
 
     @classmethod
     def from_objects(cls, tenant: dict, objects: list[tuple[str, str, dict]], *, tenant_code: str | None = None) -> "Components":

@@ -301,10 +301,10 @@ def _group(call: _Call, group: dict, comps: Components) -> tuple[str, dict | Non
     members = [comps.extensions.get(m["extension_id"]) for m in group.get("members", ())]
     members = [m for m in members if m is not None]
     devices = [d for m in members for d in m.get("devices", ()) if d.get("type") == "sip" and d.get("enabled", True)]
-    greeting, answers = comps.group_greeting(group)
+    greeting, pause, answers = comps.group_greeting(group)
     if answers:
         call.answer()
-        call.wait(comps.media_seconds(greeting))
+        call.wait(comps.media_seconds(greeting) + pause * max(len(greeting) - 1, 0))
     max_wait = float(group.get("max_wait", 0))
     own = call.scenario.callees.get(group.get("number", ""))
     if own is not None:
