@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Annotated, Literal
 
 from litestar import Response, get
+from litestar.di import Provide
 from litestar.params import Dependency, Parameter
 from litestar.response import Stream
 
@@ -70,6 +71,26 @@ class _Filters:
                 raise Invalid("tenant_id", "not a UUID") from None
         self.query = {"tenant_ids": scope, "actor": actor_login, "action": action, "object_type": object_type,
                       "object_id": object_id, "object_name": object_name, "since": since, "until": until}
+
+
+def audit_filters(
+    actor: ActorDep,
+    tenant_id: Annotated[str | None, Parameter(max_length=36)] = None,
+    actor_login: Annotated[str | None, Parameter(query="actor", max_length=64, pattern=NO_CONTROL)] = None,
+    action: Annotated[str | None, Parameter(max_length=32, pattern=NO_CONTROL)] = None,
+    object_type: Annotated[str | None, Parameter(query="object", max_length=32, pattern=NO_CONTROL)] = None,
+    object_id: Annotated[str | None, Parameter(max_length=36)] = None,
+    object_name: Annotated[str | None, Parameter(max_length=100, pattern=NO_CONTROL)] = None,
+    period: Annotated[Literal["today", "7d", "30d", "45d"] | None, Parameter()] = None,
+    since: Annotated[datetime | None, Parameter(query="from")] = None,
+    until: Annotated[datetime | None, Parameter(query="to")] = None,
+) -> _Filters:
+    """The list's and the export's shared query parameters (a litestar dependency of both)."""
+    return _Filters(actor, tenant_id, actor_login, action, object_type, object_id, object_name, period, since, until)
+
+
+FiltersDep = Annotated[_Filters, Dependency(skip_validation=True)]
+FILTERS = {"filters": Provide(audit_filters, sync_to_thread=False)}
 
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -136,29 +157,19 @@ def _xlsx(rows: Iterator[dict]) -> bytes:
 
 def make_audit_handlers(runtime: Runtime) -> list:
     @get("/api/audit", tags=["audit"], operation_id="list_audit",
-         summary="Action history, newest first")
+         summary="Action history, newest first", dependencies=FILTERS)
     @threaded
     def audit(
-        actor: ActorDep,
+        filters: FiltersDep,
         limit: Limit = 50,
         offset: Offset = 0,
         cursor: Cursor = None,
-        tenant_id: Annotated[str | None, Parameter(max_length=36)] = None,
-        actor_login: Annotated[str | None, Parameter(query="actor", max_length=64, pattern=NO_CONTROL)] = None,
-        action: Annotated[str | None, Parameter(max_length=32, pattern=NO_CONTROL)] = None,
-        object_type: Annotated[str | None, Parameter(query="object", max_length=32, pattern=NO_CONTROL)] = None,
-        object_id: Annotated[str | None, Parameter(max_length=36)] = None,
-        object_name: Annotated[str | None, Parameter(max_length=100, pattern=NO_CONTROL)] = None,
-        period: Annotated[Literal["today", "7d", "30d", "45d"] | None, Parameter()] = None,
-        since: Annotated[datetime | None, Parameter(query="from")] = None,
-        until: Annotated[datetime | None, Parameter(query="to")] = None,
     ) -> dict:
-        f = _Filters(actor, tenant_id, actor_login, action, object_type, object_id, object_name, period, since, until)
         before = int(cursor) if cursor is not None else None
         if before is not None and before > 2**63 - 1:  # positions are bigints
             raise Invalid("cursor", "not a position of the history")
         # One row more than asked tells whether a next page exists.
-        result = runtime.read.audit_page(**f.query, limit=limit + 1, offset=offset, before=before)
+        result = runtime.read.audit_page(**filters.query, limit=limit + 1, offset=offset, before=before)
         items = result.items[:limit]
         more = len(result.items) > limit
         return {"total": result.total, "items": [_entry(r) for r in items], "limit": limit, "offset": offset,
@@ -166,26 +177,16 @@ def make_audit_handlers(runtime: Runtime) -> list:
 
     @get("/api/audit/export", tags=["audit"], operation_id="export_audit",
          summary="Action history as CSV or XLSX (same filters and scope as the list), newest first",
-         description=f"At most {MAX_EXPORT_ROWS} rows; X-Export-Truncated: true when more matched.")
+         description=f"At most {MAX_EXPORT_ROWS} rows; X-Export-Truncated: true when more matched.", dependencies=FILTERS)
     @threaded
     def export(
-        actor: ActorDep,
+        filters: FiltersDep,
         format: Annotated[Literal["csv", "xlsx"], Parameter()] = "csv",  # noqa: A002
-        tenant_id: Annotated[str | None, Parameter(max_length=36)] = None,
-        actor_login: Annotated[str | None, Parameter(query="actor", max_length=64, pattern=NO_CONTROL)] = None,
-        action: Annotated[str | None, Parameter(max_length=32, pattern=NO_CONTROL)] = None,
-        object_type: Annotated[str | None, Parameter(query="object", max_length=32, pattern=NO_CONTROL)] = None,
-        object_id: Annotated[str | None, Parameter(max_length=36)] = None,
-        object_name: Annotated[str | None, Parameter(max_length=100, pattern=NO_CONTROL)] = None,
-        period: Annotated[Literal["today", "7d", "30d", "45d"] | None, Parameter()] = None,
-        since: Annotated[datetime | None, Parameter(query="from")] = None,
-        until: Annotated[datetime | None, Parameter(query="to")] = None,
     ) -> Response:
-        f = _Filters(actor, tenant_id, actor_login, action, object_type, object_id, object_name, period, since, until)
-        total = runtime.read.audit_page(**f.query, limit=1).total
+        total = runtime.read.audit_page(**filters.query, limit=1).total
         headers = {"X-Total-Count": str(total), "X-Export-Truncated": "true" if total > MAX_EXPORT_ROWS else "false",
                    "Content-Disposition": f'attachment; filename="audit.{format}"'}
-        rows = runtime.read.audit_rows(**f.query, max_rows=MAX_EXPORT_ROWS)
+        rows = runtime.read.audit_rows(**filters.query, max_rows=MAX_EXPORT_ROWS)
         if format == "csv":
             return Stream(_csv_chunks(rows), media_type="text/csv; charset=utf-8", headers=headers)
         return Response(_xlsx(rows), headers=headers,

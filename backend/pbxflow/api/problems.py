@@ -34,9 +34,15 @@ def _public_name(request: Request, key: str) -> str:
     """The name the client used: a parameter's query/header alias, "body" for the whole body."""
     if key == "data":
         return "body"
-    try:
-        kwarg = request.route_handler.parsed_fn_signature.parameters[key].kwarg_definition
-    except (AttributeError, KeyError):
+    handler = request.route_handler
+    signatures = [handler.parsed_fn_signature]
+    try:  # parameters declared by a dependency (e.g. shared filters) have their aliases there
+        signatures += [p.parsed_fn_signature for p in handler.resolve_dependencies().values()]
+    except AttributeError:
+        pass
+    param = next((s.parameters[key] for s in signatures if key in getattr(s, "parameters", {})), None)
+    kwarg = getattr(param, "kwarg_definition", None)
+    if kwarg is None:
         return key
     return getattr(kwarg, "query", None) or getattr(kwarg, "header", None) or getattr(kwarg, "cookie", None) or key
 
