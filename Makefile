@@ -9,7 +9,7 @@ export PIP_CACHE_DIR ?= $(CACHE)/pip
 export npm_config_cache ?= $(CACHE)/npm
 export PBXFLOW_DATA_DIR ?= $(CURDIR)/.data
 
-.PHONY: run test bench bench-publish install frontend pytest vitest e2e agreement clean system-deps
+.PHONY: run test bench bench-publish bench-calls install frontend pytest vitest e2e agreement clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,13 @@ bench: install
 # Options: make bench-publish BENCH_ARGS="--quick" (or --tenants N --publishes N --json PATH).
 bench-publish: install
 	$(BIN)/python -m bench.scheme_publish $(BENCH_ARGS)
+
+# Calls ingestion with real calls: SIPp through a real Asterisk at a fixed rate, events/s and
+# the hangup -> history row lag (needs root: its own sandbox on SIP 5471 / AMI 5449).
+# Not part of `make test` or `make bench`. Options: make bench-calls BENCH_ARGS="--quick"
+# (or --rate N --calls N --json PATH).
+bench-calls: install
+	$(BIN)/python -m bench.ingest_calls $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules frontend/dist
