@@ -18,7 +18,7 @@ import warnings
 
 from .common import Server, load_average, print_table, say
 
-BENCHMARKS = ("api", "append", "replay", "timetravel")
+BENCHMARKS = ("api", "append", "replay", "timetravel", "reports")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -39,12 +39,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "extrapolated, if it would exceed --per-event-limit (default 240; 20 with --quick)")
     p.add_argument("--per-event-limit", type=float,
                    help="longest one-transaction-per-event replay to run to the end, in seconds (default 900; 45 with --quick)")
+    p.add_argument("--calls", type=int, help="finished calls of the big tenant in the reports bench (default 1,000,000; 20,000 with --quick)")
     p.add_argument("--json", metavar="PATH", help="also write the figures to this JSON file")
     p.add_argument("--keep-server", action="store_true", help="leave a started embedded PostgreSQL running")
     args = p.parse_args(argv)
     q = args.quick
     args.events = args.events or (20_000 if q else 1_000_000)
     args.commands = args.commands or (300 if q else 2_000)
+    args.calls = args.calls or (20_000 if q else 1_000_000)
     args.appends = args.appends or (1_000 if q else 5_000)
     args.batched = args.batched or (20_000 if q else 200_000)
     if args.per_event_budget is None:
@@ -87,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         from . import timetravel
 
         figures += timetravel.run(server, events=2_000 if args.quick else 10_000)
+        say()
+    if "reports" in only:
+        from . import reports
+
+        figures += reports.run(server, calls=args.calls, samples=10 if args.quick else 30)
         say()
     elapsed = time.perf_counter() - started
     say(f"Summary ({'quick, ' if args.quick else ''}{elapsed:,.0f} s, load average now {load_average()}):")

@@ -1061,6 +1061,99 @@ for route, body in ((HANGUP, NO_BODY), (SPY, _SPY)):
     add("POST", route, "role user", 403, body=body, at=_CALL, who="usr_a")
     add("POST", route, "role auditor", 403, body=body, at=_CALL, who="aud_a")
 
+# --- reports, part A (F-REP-1..4: pbxflow.reports.api) -- keep this block separate ----------------------
+REPORT_CALLS, REPORT_DASHBOARD = "/api/tenants/{tenant_id}/reports/calls", "/api/tenants/{tenant_id}/reports/dashboard"
+REPORT_ARCHIVES = "/api/tenants/{tenant_id}/reports/archives"
+REPORT_ARCHIVE, REPORT_ARCHIVE_ZIP = f"{REPORT_ARCHIVES}/{{archive_id}}", f"{REPORT_ARCHIVES}/{{archive_id}}/download"
+_ARCH = {"archive_id": str(MISSING)}
+_PERIOD_CASES = (("unknown preset", {"preset": "week"}, "preset"), ("preset in capitals", {"preset": "TODAY"}, "preset"),
+                 ("from not a date", {"from": "yesterday"}, "from"), ("to not a date", {"to": "2026-02-30"}, "to"),
+                 ("to before from", {"preset": "custom", "from": "2026-02-02", "to": "2026-02-01"}, "to"),
+                 ("custom without from", {"preset": "custom"}, "from"),
+                 ("from with a preset", {"preset": "7d", "from": "2026-02-01"}, "from"),
+                 ("more than 400 days", {"from": "2024-01-01", "to": "2026-01-01"}, "to"))
+for name, params, f in (*_PERIOD_CASES, ("limit 0", {"limit": 0}, "limit"), ("limit 501", {"limit": 501}, "limit"),
+                        ("negative offset", {"offset": -1}, "offset"), ("unknown direction", {"direction": "sideways"}, "direction"),
+                        ("unknown result", {"result": "lost"}, "result"), ("line with letters", {"line": "+7495abc"}, "line"),
+                        ("oversize line", {"line": "1" * 40}, "line"), ("user with letters", {"user": "20a"}, "user"),
+                        ("group with a star", {"group": "*5"}, "group"), ("oversize q", {"q": "x" * 65}, "q"),
+                        ("NUL in q", {"q": "a\x00"}, "q"), ("newline in q", {"q": "a\nb"}, "q"),
+                        ("unknown sort", {"sort": "password"}, "sort"), ("SQL in sort", {"sort": "started_at; DROP TABLE x"}, "sort"),
+                        ("unknown format", {"format": "pdf"}, "format")):
+    add("GET", REPORT_CALLS, name, 422, params=params, fields=(f,))
+for name, params, f in (*_PERIOD_CASES, ("unknown step", {"step": "5min"}, "step")):
+    add("GET", REPORT_DASHBOARD, name, 422, params=params, fields=(f,))
+body_cases("POST", REPORT_ARCHIVES, {"from": "2026-01-01", "to": "2026-01-31"}, required=("from", "to"),
+           wrong_types={"from": 20260101, "to": "someday"})
+add("POST", REPORT_ARCHIVES, "to before from", 422, body={"from": "2026-02-02", "to": "2026-02-01"}, fields=("to",))
+add("POST", REPORT_ARCHIVES, "more than 400 days", 422, body={"from": "2024-01-01", "to": "2026-01-01"}, fields=("to",))
+add("POST", REPORT_ARCHIVES, "a time, not a date", 422, body={"from": "2026-01-01T00:00:00Z", "to": "2026-01-02"}, fields=("from",))
+add("POST", REPORT_ARCHIVES, "role user", 403, body={"from": "2026-01-01", "to": "2026-01-02"}, who="usr_a")
+for method, route, at, body in (("GET", REPORT_CALLS, {}, NO_BODY), ("GET", REPORT_DASHBOARD, {}, NO_BODY),
+                                ("POST", REPORT_ARCHIVES, {}, {"from": "2026-01-01", "to": "2026-01-02"}),
+                                ("GET", REPORT_ARCHIVE, _ARCH, NO_BODY), ("GET", REPORT_ARCHIVE_ZIP, _ARCH, NO_BODY)):
+    add(method, route, "unknown tenant", 404, body=body, at={**at, "tenant_id": str(MISSING)})
+    add(method, route, "non-UUID tenant", 404, body=body, at={**at, "tenant_id": "garbage"})
+    add(method, route, "another tenant as tenant admin", 404, body=body, at={**at, "tenant_id": "tb"}, who="adm_a")
+    add(method, route, "another tenant as a user", 404, body=body, at={**at, "tenant_id": "tb"}, who="usr_a")
+    add(method, route, "no token", 401, body=body, at=at, who="anon")
+for route in (REPORT_DASHBOARD, REPORT_ARCHIVE, REPORT_ARCHIVE_ZIP):
+    add("GET", route, "role user", 403, at=_ARCH if route != REPORT_DASHBOARD else {}, who="usr_a")
+for route in (REPORT_ARCHIVE, REPORT_ARCHIVE_ZIP):
+    add("GET", route, "unknown archive", 404, at=_ARCH, detail="archive")
+    add("GET", route, "non-UUID archive", 404, at={"archive_id": "not-a-uuid"}, detail="archive")
+    add("GET", route, "path traversal as archive id", 404, at={"archive_id": "..%2F..%2Fetc%2Fpasswd"})
+
+
+# --- reports, part B (F-REP-2..4: pbxflow.reports.cc_api) -- keep this block separate ----------------------
+CC_OPERATORS, CC_GROUP_OPERATORS = "/api/tenants/{tenant_id}/reports/operators", "/api/tenants/{tenant_id}/reports/groups/{group_id}/operators"
+CC_CHRONOLOGY, CC_COMPARISON = "/api/tenants/{tenant_id}/reports/groups/chronology", "/api/tenants/{tenant_id}/reports/groups/comparison"
+CC_QUEUE_CALLS, CC_OCCUPANCY = "/api/tenants/{tenant_id}/reports/queue-calls", "/api/tenants/{tenant_id}/reports/line-occupancy"
+CC_STATES, CC_FORECAST = "/api/tenants/{tenant_id}/reports/operator-states", "/api/tenants/{tenant_id}/reports/forecast"
+_GROUP = {"group_id": str(MISSING)}
+_CC_ROUTES = ((CC_OPERATORS, {}, {"operator": "201"}), (CC_GROUP_OPERATORS, _GROUP, {}), (CC_CHRONOLOGY, {}, {}),
+              (CC_COMPARISON, {}, {}), (CC_QUEUE_CALLS, {}, {}), (CC_OCCUPANCY, {}, {}), (CC_STATES, {}, {}),
+              (CC_FORECAST, {}, {"arrival_per_hour": 10, "aht_seconds": 60}))
+for route, at, ok in _CC_ROUTES:
+    if route != CC_GROUP_OPERATORS:
+        for name, params, f in (*_PERIOD_CASES, ("unknown format", {"format": "pdf"}, "format")):
+            add("GET", route, name, 422, params={**ok, **params}, fields=(f,))
+    add("GET", route, "unknown tenant", 404, at={**at, "tenant_id": str(MISSING)}, params=ok)
+    add("GET", route, "non-UUID tenant", 404, at={**at, "tenant_id": "garbage"}, params=ok)
+    add("GET", route, "another tenant as tenant admin", 404, at={**at, "tenant_id": "tb"}, who="adm_a", params=ok)
+    add("GET", route, "role user", 403, at=at, who="usr_a", params=ok)
+    add("GET", route, "no token", 401, at=at, who="anon", params=ok)
+for route in (CC_OPERATORS, CC_QUEUE_CALLS, CC_STATES):
+    for name, value in (("operator with letters", "20a"), ("oversize operator", "1" * 21), ("SQL in operator", "1' OR '1'='1")):
+        add("GET", route, name, 422, params={"operator": value}, fields=("operator",))
+    add("GET", route, "group not a UUID", 422, params={"operator": "201", "group": "support"}, fields=("group",))
+    add("GET", route, "group of nobody", 422, params={"operator": "201", "group": str(MISSING)}, fields=("group",))
+add("GET", CC_OPERATORS, "operator missing", 422, fields=("operator",))
+add("GET", CC_OPERATORS, "the summary, for a tenant admin", 200, params={"operator": "201"}, who="adm_a")
+add("GET", CC_GROUP_OPERATORS, "unknown group", 404, at=_GROUP, detail="group")
+add("GET", CC_GROUP_OPERATORS, "non-UUID group", 404, at={"group_id": "not-a-uuid"}, detail="group")
+add("GET", CC_GROUP_OPERATORS, "unknown format", 422, at=_GROUP, params={"format": "pdf"}, fields=("format",))
+for name, params, f in (("unknown parameter", {"parameter": "calls; DROP"}, "parameter"), ("interval 5", {"interval": "5"}, "interval"),
+                        ("interval hour", {"interval": "hour"}, "interval"), ("qos 0", {"qos_seconds": 0}, "qos_seconds"),
+                        ("group of nobody", {"group": str(MISSING)}, "group"), ("group not a UUID", {"group": "x"}, "group")):
+    add("GET", CC_CHRONOLOGY, name, 422, params=params, fields=(f,))
+for name, params, f in (("qos 0", {"qos_seconds": 0}, "qos_seconds"), ("qos over an hour", {"qos_seconds": 3601}, "qos_seconds"),
+                        ("qos not a number", {"qos_seconds": "soon"}, "qos_seconds"), ("group of nobody", {"group": str(MISSING)}, "group")):
+    add("GET", CC_COMPARISON, name, 422, params=params, fields=(f,))
+for name, params, f in (("interval 45", {"interval": "45"}, "interval"), ("line with letters", {"line": "+7495abc"}, "line"),
+                        ("oversize line", {"line": "1" * 40}, "line")):
+    add("GET", CC_OCCUPANCY, name, 422, params=params, fields=(f,))
+add("GET", CC_QUEUE_CALLS, "number with letters", 422, params={"number": "7abc"}, fields=("number",))
+for name, params, f in (("no group and no load", {}, "group"), ("group of nobody", {"group": str(MISSING)}, "group"),
+                        ("target 0", {"group": str(MISSING), "target_seconds": 0}, "target_seconds"),
+                        ("max_operators 0", {"arrival_per_hour": 10, "aht_seconds": 60, "max_operators": 0}, "max_operators"),
+                        ("max_operators 501", {"arrival_per_hour": 10, "aht_seconds": 60, "max_operators": 501}, "max_operators"),
+                        ("negative arrivals", {"arrival_per_hour": -1, "aht_seconds": 60}, "arrival_per_hour"),
+                        ("zero AHT", {"arrival_per_hour": 10, "aht_seconds": 0}, "aht_seconds"),
+                        ("AHT not a number", {"arrival_per_hour": 10, "aht_seconds": "nan"}, "aht_seconds")):
+    add("GET", CC_FORECAST, name, 422, params=params, fields=(f,))
+add("GET", CC_FORECAST, "explicit load, a tenant admin", 200, params={"arrival_per_hour": 10, "aht_seconds": 60}, who="adm_a")
+
 # --- the tests ---------------------------------------------------------------------------------
 
 def assert_problem(response, status: int, fields: tuple[str, ...] = (), detail: str = "") -> dict:

@@ -143,6 +143,17 @@ def cmd_replay(args, settings: Settings) -> int:
             if runtime.runner and runtime.runner.is_interrupted.is_set():
                 runtime.runner.run_forever(timeout=0)
             time.sleep(0.2)
+        from .reports.service import reports_service
+
+        # The reports read models (F-REP) are a second stage after the calls history: rebuilt from it.
+        rebuilt = reports_service(runtime).view.rebuild()
+        print(f"\nreports: rebuilt from {rebuilt} finished calls", end="")
+        from .reports.cc_api import make_operator_states_view
+
+        calls = runtime.calls_service()
+        states = make_operator_states_view(calls)  # operator states: their own tracking over the calls store
+        states.reset(calls.app.name)
+        print(f"\nreports: operator states rebuilt from {states.process(calls.app)} call events", end="")
     finally:
         runtime.close()
     elapsed = time.monotonic() - started

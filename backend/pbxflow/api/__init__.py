@@ -78,6 +78,12 @@ def create_app(runtime: Runtime, static_dir: Path | None = None) -> Litestar:
     from ..calls.webhooks_api import make_webhook_handlers
 
     handlers += make_webhook_handlers(runtime)  # webhook delivery log (F-CAL-7)
+    from ..reports.api import make_report_handlers
+
+    handlers += make_report_handlers(runtime)  # reports: call search, exports, dashboard, archives (F-REP)
+    from ..reports.cc_api import make_cc_handlers
+
+    handlers += make_cc_handlers(runtime)  # contact-centre reports, operator states, Erlang C forecast (F-REP-2..4)
     if static_dir is not None:
         handlers.append(spa_handler(static_dir))
 
