@@ -1061,6 +1061,10 @@ for route, body in ((HANGUP, NO_BODY), (SPY, _SPY)):
     add("POST", route, "role user", 403, body=body, at=_CALL, who="usr_a")
     add("POST", route, "role auditor", 403, body=body, at=_CALL, who="aud_a")
 
+# --- the SIP server address (api/sip_server.py) -- keep this block separate ---------------------------
+add("GET", "/api/sip-server", "no token", 401, who="anon")
+add("GET", "/api/sip-server", "query parameters are ignored, not an error", 200, params={"host": "evil.example"}, who="adm_a")
+
 # --- reports, part A (F-REP-1..4: pbxflow.reports.api) -- keep this block separate ----------------------
 REPORT_CALLS, REPORT_DASHBOARD = "/api/tenants/{tenant_id}/reports/calls", "/api/tenants/{tenant_id}/reports/dashboard"
 REPORT_ARCHIVES = "/api/tenants/{tenant_id}/reports/archives"

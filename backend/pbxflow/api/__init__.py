@@ -1,5 +1,6 @@
 """The HTTP API (litestar) and the web app's static files."""
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -84,6 +85,9 @@ def create_app(runtime: Runtime, static_dir: Path | None = None) -> Litestar:
     from ..reports.cc_api import make_cc_handlers
 
     handlers += make_cc_handlers(runtime)  # contact-centre reports, operator states, Erlang C forecast (F-REP-2..4)
+    from .sip_server import make_sip_server_handlers
+
+    handlers += make_sip_server_handlers(os.environ)  # the SIP address phones register at
     if static_dir is not None:
         handlers.append(spa_handler(static_dir))
 
