@@ -39,6 +39,11 @@ def cmd_serve(args, settings: Settings) -> int:
         created = ensure_demo(runtime)
         if created:
             print(f"pbxflow: created demo tenant {created!r}", flush=True)
+    if args.demo_calls:
+        from .reports.demo_calls import seed_demo_tenant
+
+        if seeded := seed_demo_tenant(runtime):
+            print(f"pbxflow: added sample calls to the demo tenant ({seeded} events)", flush=True)
     applier = start_config_applier(runtime, settings)
     start_calls(runtime, settings)
     from .voicemail_spool import notifier_from_env
@@ -265,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the API, the web app and the projections")
     serve.add_argument("--static", help="directory of the built web app to serve at /")
     serve.add_argument("--demo", action="store_true", help="create a demo tenant when there is none")
+    serve.add_argument("--demo-calls", action="store_true",
+                       help="give the demo tenant two days of sample calls when it has none (for reports)")
     replay = sub.add_parser("replay", help="rebuild the read models from the event store, with progress")
     replay.add_argument("--verify", action="store_true",
                         help="rebuild into fresh tables and compare with the live read model instead (exit 1 if they differ)")

@@ -1,8 +1,11 @@
-import { useEffect, useSyncExternalStore } from 'react';
+import { lazy, Suspense, useEffect, useSyncExternalStore } from 'react';
 import { api as defaultApi, type ApiClient } from './api';
 import { Header } from './components/Header';
 import { useI18n } from './i18n';
 import { LoginPage } from './pages/LoginPage';
+import { ActiveCallsPage } from './pages/calls/ActiveCallsPage';
+import { CallDetailPage } from './pages/calls/CallDetailPage';
+import { CallHistoryPage } from './pages/calls/CallHistoryPage';
 import { ManagePage } from './pages/ManagePage';
 import { RoutingPage } from './pages/RoutingPage';
 import { SchemeEditorPage } from './pages/SchemeEditorPage';
@@ -10,6 +13,9 @@ import { SchemesPage } from './pages/SchemesPage';
 import { TenantsPage } from './pages/TenantsPage';
 import { href, navigate, useRoute } from './router';
 import { session as defaultSession, type SessionStore } from './session';
+
+// The reports and their charting library load only when a report is opened.
+const ReportsPage = lazy(() => import('./pages/reports/ReportsPage'));
 
 export function App({ client = defaultApi, store = defaultSession }: { client?: ApiClient; store?: SessionStore }) {
   const current = useSyncExternalStore(store.subscribe, store.get);
@@ -43,12 +49,30 @@ export function App({ client = defaultApi, store = defaultSession }: { client?: 
           user={current.user}
           tenantId={route.tenantId}
           schemeId={route.schemeId}
+          trace={route.trace}
         />
       );
       break;
     case 'manage':
     case 'platform':
       page = <ManagePage client={client} user={current.user} route={route} />;
+      break;
+    case 'reports':
+      page = (
+        <Suspense fallback={<main className="reports muted">{t('common.loading')}</main>}>
+          <ReportsPage key={route.tenantId} client={client} tenantId={route.tenantId} view={route.view} />
+        </Suspense>
+      );
+      break;
+    case 'calls':
+      page = route.callId ? (
+        <CallDetailPage key={route.callId} client={client} tenantId={route.tenantId} callId={route.callId} />
+      ) : (
+        <CallHistoryPage key={route.tenantId} client={client} tenantId={route.tenantId} />
+      );
+      break;
+    case 'activeCalls':
+      page = <ActiveCallsPage key={route.tenantId} client={client} user={current.user} tenantId={route.tenantId} />;
       break;
     case 'notFound':
       page = (

@@ -182,6 +182,14 @@ export class ApiClient {
     return response.blob();
   }
 
+  /** A download (report export): its bytes and the response headers (Content-Disposition names the file). */
+  async file(path: string): Promise<{ blob: Blob; headers: Headers }> {
+    const token = this.session.get()?.token;
+    const response = await this.fetchImpl(this.baseUrl + path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    if (!response.ok) throw new ApiError(parseProblem(response.status, await readBody(response), response.statusText));
+    return { blob: await response.blob(), headers: response.headers };
+  }
+
   /** Send a body as is (a file to import) with its own Content-Type; answers the body and the response headers. */
   send<T>(method: string, path: string, body: BodyInit, contentType: string, extraHeaders?: Record<string, string>) {
     return this.exchange<T>(method, path, body, { 'Content-Type': contentType, ...extraHeaders });

@@ -1,10 +1,14 @@
 // A tiny i18n module: one dictionary per language, English is the reference
 // (every key must exist there) and the fallback for keys another language lacks.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { callsEn, callsRu } from './i18n-calls';
 import { manageEn, manageRu } from './i18n-manage';
+import { reportsEn, reportsRu } from './i18n-reports';
 
 const en = {
   ...manageEn,
+  ...callsEn,
+  ...reportsEn,
   'app.name': 'pbxflow',
   'lang.label': 'Language',
   'nav.tenants': 'Tenants',
@@ -234,6 +238,8 @@ export type Dictionary = Partial<Record<MessageKey, string>>;
 
 const ru: Dictionary = {
   ...manageRu,
+  ...callsRu,
+  ...reportsRu,
   'app.name': 'pbxflow',
   'lang.label': 'Язык',
   'nav.tenants': 'Клиенты',

@@ -22,6 +22,14 @@ export type TenantSection = (typeof TENANT_SECTIONS)[number];
 export const PLATFORM_SECTIONS = ['tenants', 'numbers', 'trunks'] as const;
 export type PlatformSection = (typeof PLATFORM_SECTIONS)[number];
 
+/** A tenant's reports (#/tenants/<id>/reports/<view>). */
+export const REPORT_VIEWS = ['dashboard', 'calls', 'contact-centre', 'forecast'] as const;
+export type ReportView = (typeof REPORT_VIEWS)[number];
+
+export function isReportView(value: string | undefined): value is ReportView {
+  return (REPORT_VIEWS as readonly (string | undefined)[]).includes(value);
+}
+
 /** The item id of a create form: #/tenants/<id>/extensions/new. */
 export const NEW_ITEM = 'new';
 
@@ -30,10 +38,27 @@ export type Route =
   | { name: 'tenants'; tenantId: string | null }
   | { name: 'routing' }
   | { name: 'schemes'; tenantId: string }
-  | { name: 'scheme'; tenantId: string; schemeId: string }
+  | { name: 'scheme'; tenantId: string; schemeId: string; trace?: SchemeTraceRef }
   | { name: 'manage'; tenantId: string; section: TenantSection; itemId: string | null }
   | { name: 'platform'; section: PlatformSection; itemId: string | null }
+  | { name: 'reports'; tenantId: string; view: ReportView }
+  | { name: 'calls'; tenantId: string; callId: string | null }
+  | { name: 'activeCalls'; tenantId: string }
   | { name: 'notFound'; path: string };
+
+/** A call's path through a scheme revision, highlighted in the editor (#/tenants/<id>/schemes/<id>?revision=3&path=n1,n2). */
+export interface SchemeTraceRef {
+  revision: number | null;
+  nodes: string[];
+}
+
+function traceOf(query: string): { trace?: SchemeTraceRef } {
+  const q = new URLSearchParams(query);
+  const nodes = (q.get('path') ?? '').split(',').filter((n) => /^[A-Za-z0-9_-]{1,64}$/.test(n));
+  if (!nodes.length) return {};
+  const rev = Number(q.get('revision'));
+  return { trace: { revision: Number.isInteger(rev) && rev > 0 ? rev : null, nodes } };
+}
 
 export function isTenantSection(value: string | undefined): value is TenantSection {
   return (TENANT_SECTIONS as readonly (string | undefined)[]).includes(value);
@@ -45,7 +70,8 @@ export function isPlatformSection(value: string | undefined): value is PlatformS
 
 /** The route of a location hash such as "#/tenants/42". */
 export function parseRoute(hash: string): Route {
-  const path = hash.replace(/^#/, '').replace(/\/+$/, '') || '/';
+  const [rawPath, query = ''] = hash.replace(/^#/, '').split('?', 2);
+  const path = rawPath.replace(/\/+$/, '') || '/';
   const parts = path.split('/').filter(Boolean).map((p) => {
     try {
       return decodeURIComponent(p);
@@ -60,8 +86,14 @@ export function parseRoute(hash: string): Route {
   if (head === 'tenants' && rest.length === 0) return { name: 'tenants', tenantId: id ?? null };
   if (head === 'tenants' && id && rest[0] === 'schemes') {
     if (rest.length === 1) return { name: 'schemes', tenantId: id };
-    if (rest.length === 2) return { name: 'scheme', tenantId: id, schemeId: rest[1] };
+    if (rest.length === 2) return { name: 'scheme', tenantId: id, schemeId: rest[1], ...traceOf(query) };
   }
+  if (head === 'tenants' && id && rest[0] === 'reports') {
+    if (rest.length === 1) return { name: 'reports', tenantId: id, view: 'dashboard' };
+    if (rest.length === 2 && isReportView(rest[1])) return { name: 'reports', tenantId: id, view: rest[1] };
+  }
+  if (head === 'tenants' && id && rest[0] === 'calls' && rest.length <= 2) return { name: 'calls', tenantId: id, callId: rest[1] ?? null };
+  if (head === 'tenants' && id && rest[0] === 'active-calls' && rest.length === 1) return { name: 'activeCalls', tenantId: id };
   if (head === 'tenants' && id && isTenantSection(rest[0])) {
     if (rest[0] === 'settings' && rest.length === 1) return { name: 'manage', tenantId: id, section: 'settings', itemId: null };
     if (rest[0] !== 'settings' && rest.length <= 2) {
@@ -86,12 +118,22 @@ export function href(route: Route): string {
       return route.tenantId ? `#/tenants/${enc(route.tenantId)}` : '#/tenants';
     case 'schemes':
       return `#/tenants/${enc(route.tenantId)}/schemes`;
-    case 'scheme':
-      return `#/tenants/${enc(route.tenantId)}/schemes/${enc(route.schemeId)}`;
+    case 'scheme': {
+      const base = `#/tenants/${enc(route.tenantId)}/schemes/${enc(route.schemeId)}`;
+      if (!route.trace?.nodes.length) return base;
+      const rev = route.trace.revision ? `revision=${route.trace.revision}&` : '';
+      return `${base}?${rev}path=${route.trace.nodes.map(enc).join(',')}`;
+    }
+    case 'calls':
+      return `#/tenants/${enc(route.tenantId)}/calls` + (route.callId ? `/${enc(route.callId)}` : '');
+    case 'activeCalls':
+      return `#/tenants/${enc(route.tenantId)}/active-calls`;
     case 'manage': {
       const base = `#/tenants/${enc(route.tenantId)}/${route.section}`;
       return route.itemId && route.section !== 'settings' ? `${base}/${enc(route.itemId)}` : base;
     }
+    case 'reports':
+      return `#/tenants/${enc(route.tenantId)}/reports/${route.view}`;
     case 'platform':
       return route.itemId ? `#/platform/${route.section}/${enc(route.itemId)}` : `#/platform/${route.section}`;
     case 'notFound':
@@ -107,6 +149,9 @@ export function routeTenant(route: Route): string | null {
     case 'schemes':
     case 'scheme':
     case 'manage':
+    case 'reports':
+    case 'calls':
+    case 'activeCalls':
       return route.tenantId;
     default:
       return null;

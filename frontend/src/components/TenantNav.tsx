@@ -41,6 +41,12 @@ export function switchedRoute(route: Route, tenantId: string): Route {
     case 'schemes':
     case 'scheme':
       return { name: 'schemes', tenantId };
+    case 'reports':
+      return { name: 'reports', tenantId, view: route.view };
+    case 'calls':
+      return { name: 'calls', tenantId, callId: null };
+    case 'activeCalls':
+      return { name: 'activeCalls', tenantId };
     default:
       return { name: 'tenants', tenantId };
   }
@@ -116,6 +122,16 @@ export function TenantSections({ route, tenantId }: { route: Route; tenantId: st
     label: t('nav.routing'),
     active: route.name === 'schemes' || route.name === 'scheme',
   });
+  links.push({
+    id: 'reports',
+    to: { name: 'reports', tenantId, view: 'dashboard' },
+    label: t('nav.reports'),
+    active: route.name === 'reports',
+  });
+  links.push(
+    { id: 'calls', to: { name: 'calls', tenantId, callId: null }, label: t('nav.calls'), active: route.name === 'calls' },
+    { id: 'active-calls', to: { name: 'activeCalls', tenantId }, label: t('nav.activeCalls'), active: route.name === 'activeCalls' },
+  );
   links.push({
     id: 'settings',
     to: { name: 'manage', tenantId, section: 'settings', itemId: null },

@@ -29,6 +29,9 @@ export type SchemeNodeData = {
   steps: number[];
   ghost: boolean;
   readOnly: boolean;
+  /** Active calls on this node now (published schemes, live). */
+  live?: number;
+  liveLabel?: string;
 };
 
 export type SchemeFlowNode = Node<SchemeNodeData, 'scheme'>;
@@ -65,6 +68,11 @@ function SchemeNodeView({ data, selected }: NodeProps<SchemeFlowNode>) {
         {data.steps.length > 0 && (
           <span className="scheme-node__steps" data-testid={`steps-${data.nodeId}`}>
             {data.steps.join(', ')}
+          </span>
+        )}
+        {!!data.live && (
+          <span className="scheme-node__live" data-testid={`live-${data.nodeId}`} title={data.liveLabel} aria-label={data.liveLabel}>
+            {data.live}
           </span>
         )}
         {issues.length > 0 && (

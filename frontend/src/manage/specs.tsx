@@ -143,7 +143,7 @@ export const extensions: ResourceSpec = {
   }),
   toValues: (e) => ({ ...e, outbound_caller_id: str(e.outbound_caller_id) }),
   toBody: (body) => (Array.isArray(body.devices) ? { ...body, devices: (body.devices as DeviceValue[]).map(cleanDevice) } : body),
-  extra: ({ item }) => <SipCredentials devices={(item.devices as DeviceValue[]) ?? []} />,
+  extra: ({ item, client }) => <SipCredentials client={client} devices={(item.devices as DeviceValue[]) ?? []} />,
   ...admins,
 };
 

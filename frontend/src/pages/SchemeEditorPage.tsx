@@ -31,10 +31,13 @@ import { catalogueByType, drawnPorts, hasInput, type PortContext } from '../flow
 import { SchemeApi } from '../flow/schemeApi';
 import { nodeTypes, type SchemeFlowNode } from '../flow/SchemeNode';
 import { entryNumbers, pathHighlight } from '../flow/simulate';
+import { traceHighlight } from '../flow/trace';
+import { activeList, callsOnNodes } from '../calls/liveCalls';
+import { useLiveCalls } from '../calls/useLiveCalls';
 import type { Command, Finding, GraphNode, IvrMenu, Revision, SimulationResult } from '../flow/types';
 import { useSchemeEditor } from '../flow/useSchemeEditor';
 import { useI18n, type MessageKey } from '../i18n';
-import { href } from '../router';
+import { href, type SchemeTraceRef } from '../router';
 import type { User } from '../session';
 import { useApi } from '../useApi';
 import { EdgeInspector, NodeInspector, SchemeInfo } from './scheme/Inspector';
@@ -42,6 +45,7 @@ import { DND_TYPE, Palette } from './scheme/Palette';
 import { ProblemsPanel } from './scheme/ProblemsPanel';
 import { RevisionsPanel } from './scheme/RevisionsPanel';
 import { SimulatePanel } from './scheme/SimulatePanel';
+import { creatableSpec, RefCreator } from './scheme/RefCreator';
 
 /** Who may change a tenant's schemes (the API's rule: a tenant admin, or a platform operator). */
 export function canEditSchemes(user: Pick<User, 'role'>): boolean {
@@ -55,6 +59,8 @@ interface Props {
   user: User;
   tenantId: string;
   schemeId: string;
+  /** A call's path to draw (from its protocol). */
+  trace?: SchemeTraceRef;
 }
 
 export function SchemeEditorPage(props: Props) {
@@ -82,7 +88,7 @@ function isTyping(target: EventTarget | null): boolean {
   return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || target.isContentEditable;
 }
 
-function SchemeEditor({ client, user, tenantId, schemeId }: Props) {
+function SchemeEditor({ client, user, tenantId, schemeId, trace }: Props) {
   const { t } = useI18n();
   const api = useMemo(() => new SchemeApi(client, tenantId), [client, tenantId]);
   const mayEdit = canEditSchemes(user);
@@ -124,7 +130,15 @@ function SchemeEditor({ client, user, tenantId, schemeId }: Props) {
   const graph = ed.graph;
   const findings = useMemo(() => refused ?? validationFindings(ed.validation), [refused, ed.validation]);
   const issues = useMemo(() => groupFindings(findings, graph.nodes.map((n) => n.id)), [findings, graph.nodes]);
-  const path = useMemo(() => pathHighlight(simResult, graph), [simResult, graph]);
+  const [showTrace, setShowTrace] = useState(true);
+  const path = useMemo(
+    () => (!simResult && trace && showTrace ? traceHighlight(trace.nodes, graph) : pathHighlight(simResult, graph)),
+    [simResult, graph, trace, showTrace],
+  );
+  // Active calls on the nodes of a published scheme, live from the tenant's event stream.
+  const published = !!ed.scheme?.published_revision;
+  const { live } = useLiveCalls(client, published ? tenantId : null);
+  const liveOnNodes = useMemo(() => callsOnNodes(activeList(live), schemeId), [live, schemeId]);
 
   const drawn = comparing?.view ?? null;
   const drawNodes: GraphNode[] = drawn ? drawn.nodes : graph.nodes;
@@ -178,11 +192,13 @@ function SchemeEditor({ client, user, tenantId, schemeId }: Props) {
             steps: ghost ? [] : (path.steps[node.id] ?? []),
             ghost,
             readOnly,
+            live: ghost ? 0 : (liveOnNodes[node.id] ?? 0),
+            liveLabel: t('live.onNodes', { count: liveOnNodes[node.id] ?? 0 }),
           },
         };
       });
     });
-  }, [drawNodes, drawEdges, issues, ctx, comps, byType, path, drawn, readOnly, t]);
+  }, [drawNodes, drawEdges, issues, ctx, comps, byType, path, drawn, readOnly, t, liveOnNodes]);
 
   const rfEdges: Edge[] = useMemo(
     () =>
@@ -622,6 +638,15 @@ function SchemeEditor({ client, user, tenantId, schemeId }: Props) {
       )}
       {publishProblem && !refused && <ProblemAlert problem={publishProblem} />}
       {refused && <div className="alert" role="alert">{t('publish.refused', { n: refused.filter((f) => f.severity === 'error').length })}</div>}
+      {trace && showTrace && !simResult && (
+        <div className="notice" role="status" data-testid="trace-banner">
+          {trace.revision ? t('trace.banner', { revision: trace.revision }) : t('trace.bannerDraft')}
+          {trace.revision && trace.revision !== scheme.revisions ? ` ${t('trace.otherRevision')}` : ''}{' '}
+          <button type="button" className="link-button" onClick={() => setShowTrace(false)}>
+            {t('trace.clear')}
+          </button>
+        </div>
+      )}
       {notice && (
         <div className="notice" role="status" data-testid="notice">
           {notice}{' '}
@@ -716,6 +741,22 @@ function SchemeEditor({ client, user, tenantId, schemeId }: Props) {
                     ed.perform(t('history.params', { node: selectedNode.id }), [{ op: 'set_params', id: selectedNode.id, params }])
                   }
                   onDelete={deleteSelection}
+                  canCreateRef={(kind) => creatableSpec(kind) !== null}
+                  newRef={(kind, done, cancel) =>
+                    creatableSpec(kind) ? (
+                      <RefCreator
+                        client={client}
+                        user={user}
+                        tenantId={tenantId}
+                        kind={kind}
+                        onCreated={(id) => {
+                          components.reload(); // the new object joins the selects
+                          done(id);
+                        }}
+                        onCancel={cancel}
+                      />
+                    ) : null
+                  }
                 />
               ) : selectedEdge ? (
                 <EdgeInspector edge={selectedEdge} readOnly={readOnly} onDelete={deleteSelection} />

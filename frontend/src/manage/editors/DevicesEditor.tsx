@@ -2,7 +2,9 @@
 // generated or set, allowed networks, NAT) and external numbers; ring time and forwarding
 // per device. A SIP device keeps its id, so its credentials survive an edit.
 import { useState } from 'react';
+import type { ApiClient } from '../../api';
 import { useI18n, type MessageKey } from '../../i18n';
+import { useCached } from '../cache';
 import { rowErrors } from '../formErrors';
 import type { CustomFieldProps } from '../types';
 import { errorAt, ListInput, RestErrors, RowError, Secret } from './inputs';
@@ -262,7 +264,7 @@ export function DevicesEditor({ value, onChange, errors, disabled, id }: CustomF
 }
 
 /** The SIP accounts of a saved extension, ready to type into a phone. */
-export function SipCredentials({ devices }: { devices: DeviceValue[] }) {
+export function SipCredentials({ devices, client }: { devices: DeviceValue[]; client?: ApiClient }) {
   const { t } = useI18n();
   const sip = devices.filter((d) => d.type === 'sip' && d.username);
   if (sip.length === 0) return null;
@@ -270,6 +272,7 @@ export function SipCredentials({ devices }: { devices: DeviceValue[] }) {
     <section className="panel" aria-labelledby="sip-credentials-title" data-testid="sip-credentials">
       <h2 id="sip-credentials-title">{t('device.credentials')}</h2>
       <p className="muted">{t('device.credentialsHint')}</p>
+      {client && <SipServer client={client} />}
       <table className="table">
         <thead>
           <tr>
@@ -293,5 +296,31 @@ export function SipCredentials({ devices }: { devices: DeviceValue[] }) {
         </tbody>
       </table>
     </section>
+  );
+}
+
+interface SipServerAddress {
+  host: string | null;
+  port: number;
+  transport: string;
+}
+
+/** The address phones register at (GET /api/sip-server). */
+export function SipServer({ client }: { client: ApiClient }) {
+  const { t } = useI18n();
+  const server = useCached<SipServerAddress>(client, '/api/sip-server');
+  if (!server.data) return null;
+  const { host, port, transport } = server.data;
+  return (
+    <dl className="facts sip-server" data-testid="sip-server">
+      <dt>{t('sip.server')}</dt>
+      <dd className="mono" data-testid="sip-server-host">
+        {host ?? window.location.hostname}
+      </dd>
+      <dt>{t('sip.port')}</dt>
+      <dd className="mono">{port}</dd>
+      <dt>{t('sip.transport')}</dt>
+      <dd className="mono">{transport.toUpperCase()}</dd>
+    </dl>
   );
 }

@@ -1,7 +1,7 @@
 // The inspector: a form for the selected node's params (selects for the components it
 // refers to), the selected edge, or the scheme itself when nothing is selected.
 // A select applies at once; a text or number field when it loses focus or on Enter.
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { componentLabel, findComponent, nodeLabel, portLabel } from '../../flow/labels';
 import { menuExitKeys } from '../../flow/ports';
 import type { ComponentKind, Components } from '../../flow/schemeApi';
@@ -102,6 +102,9 @@ interface NodeInspectorProps {
   /** Lead an exit to a node, or (null) nowhere. */
   onRoute: (port: string, to: string | null) => void;
   onDelete: () => void;
+  /** The inline create form of a referenced kind ("New…"); null when that kind cannot be created here. */
+  newRef?: (kind: ComponentKind, done: (id: string) => void, cancel: () => void) => ReactNode | null;
+  canCreateRef?: (kind: ComponentKind) => boolean;
 }
 
 export function NodeInspector({
@@ -116,8 +119,11 @@ export function NodeInspector({
   onApply,
   onRoute,
   onDelete,
+  newRef,
+  canCreateRef = () => true,
 }: NodeInspectorProps) {
   const { t } = useI18n();
+  const [creating, setCreating] = useState<string | null>(null);
   const defs = FIELDS[node.type] ?? [];
   const initial = () => Object.fromEntries(defs.map((d) => [d.name, fieldText(d, node.params[d.name])]));
   const [values, setValues] = useState<Record<string, string>>(initial);
@@ -170,17 +176,34 @@ export function NodeInspector({
           <div className="field" key={def.name}>
             <label htmlFor={id}>{label}</label>
             {def.kind === 'ref' ? (
-              <RefSelect
-                id={id}
-                kind={def.ref}
-                value={value}
-                components={components}
-                disabled={readOnly}
-                onChange={(v) => {
-                  set(v);
-                  commit(def, v);
-                }}
-              />
+              <>
+                <RefSelect
+                  id={id}
+                  kind={def.ref}
+                  value={value}
+                  components={components}
+                  disabled={readOnly}
+                  onChange={(v) => {
+                    set(v);
+                    commit(def, v);
+                  }}
+                />
+                {newRef && !readOnly && creating !== def.name && canCreateRef(def.ref) && (
+                  <button type="button" className="link-button" data-testid={`new-${def.name}`} onClick={() => setCreating(def.name)}>
+                    {t('refs.new')}
+                  </button>
+                )}
+                {newRef && creating === def.name &&
+                  newRef(
+                    def.ref,
+                    (created) => {
+                      setCreating(null);
+                      set(created.toLowerCase());
+                      commit(def, created);
+                    },
+                    () => setCreating(null),
+                  )}
+              </>
             ) : def.kind === 'choice' ? (
               <select
                 id={id}
