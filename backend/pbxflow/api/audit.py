@@ -1,10 +1,6 @@
 """The action history (F-AUD-1): who changed what, when, from where, with the diff."""
 
-import csv
-import io
 import json
-import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Literal
 
@@ -15,6 +11,7 @@ from litestar.response import Stream
 
 from ..context import Actor
 from ..errors import Forbidden, Invalid
+from ..reports.export import CSV_MEDIA, XLSX_MEDIA, csv_chunks, to_xlsx
 from ..runtime import Runtime
 from .resources import NO_CONTROL, Limit, Offset
 
@@ -22,7 +19,9 @@ ActorDep = Annotated[Actor, Dependency(skip_validation=True)]
 AUDIT_ROLES = ("operator", "system", "tenant_admin", "auditor")
 PERIODS = {"today": 0, "7d": 7, "30d": 30, "45d": 45}
 MAX_EXPORT_ROWS = 100_000
-EXPORT_COLUMNS = ("position", "time", "actor login", "role", "IP", "tenant", "object type", "object name", "action", "diff")
+EXPORT_COLUMNS = [("position", "position"), ("at", "time"), ("actor", "actor login"), ("role", "role"), ("ip", "IP"),
+                  ("tenant", "tenant"), ("type", "object type"), ("name", "object name"), ("action", "action"),
+                  ("diff", "diff")]
 Cursor = Annotated[str | None, Parameter(max_length=20, pattern=r"^[0-9]+$",
                                          description="next_cursor of the previous page (newest first)")]
 from .threads import threaded  # noqa: E402
@@ -93,66 +92,13 @@ FiltersDep = Annotated[_Filters, Dependency(skip_validation=True)]
 FILTERS = {"filters": Provide(audit_filters, sync_to_thread=False)}
 
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _cell(value):
-    """Text a spreadsheet will not run as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        return "'" + value
-    return value
-
-
-def _export_row(row: dict) -> list:
-    return [
-        row["notification_id"], row["at"], row["actor_login"], row["actor_role"] or "", row["ip"] or "",
-        str(row["tenant_id"]) if row["tenant_id"] else "", row["object_type"], row["object_name"], row["action"],
-        json.dumps(row["diff"], ensure_ascii=False, sort_keys=True),
-    ]
-
-
-def _csv_chunks(rows: Iterator[dict], chunk_rows: int = 500) -> Iterator[bytes]:
-    buf = io.StringIO()
-    out = csv.writer(buf)
-    out.writerow(EXPORT_COLUMNS)
-    n = 0
-    for row in rows:
-        values = _export_row(row)
-        values[1] = values[1].isoformat()
-        out.writerow([_cell(v) for v in values])
-        n += 1
-        if n % chunk_rows == 0:
-            yield buf.getvalue().encode()
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue().encode()
-
-
-def _xlsx(rows: Iterator[dict]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("audit")
-    ws.append(list(EXPORT_COLUMNS))
-    for row in rows:
-        values = _export_row(row)
-        at = values[1].astimezone(timezone.utc).replace(tzinfo=None)  # xlsx has no time zones: UTC
-        cells = []
-        for i, v in enumerate(values):
-            if i == 1:
-                c = WriteOnlyCell(ws, value=at)
-                c.number_format = "yyyy-mm-dd hh:mm:ss"
-            else:
-                c = WriteOnlyCell(ws, value=_ILLEGAL_XLSX.sub("", v) if isinstance(v, str) else v)
-                if isinstance(v, str):
-                    c.data_type = "s"  # never a formula
-            cells.append(c)
-        ws.append(cells)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+def _export_row(row: dict) -> dict:
+    return {
+        "position": row["notification_id"], "at": row["at"], "actor": row["actor_login"], "role": row["actor_role"] or "",
+        "ip": row["ip"] or "", "tenant": str(row["tenant_id"]) if row["tenant_id"] else "", "type": row["object_type"],
+        "name": row["object_name"], "action": row["action"],
+        "diff": json.dumps(row["diff"], ensure_ascii=False, sort_keys=True),
+    }
 
 
 def make_audit_handlers(runtime: Runtime) -> list:
@@ -186,10 +132,9 @@ def make_audit_handlers(runtime: Runtime) -> list:
         total = runtime.read.audit_page(**filters.query, limit=1).total
         headers = {"X-Total-Count": str(total), "X-Export-Truncated": "true" if total > MAX_EXPORT_ROWS else "false",
                    "Content-Disposition": f'attachment; filename="audit.{format}"'}
-        rows = runtime.read.audit_rows(**filters.query, max_rows=MAX_EXPORT_ROWS)
+        rows = (_export_row(r) for r in runtime.read.audit_rows(**filters.query, max_rows=MAX_EXPORT_ROWS))
         if format == "csv":
-            return Stream(_csv_chunks(rows), media_type="text/csv; charset=utf-8", headers=headers)
-        return Response(_xlsx(rows), headers=headers,
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            return Stream(csv_chunks(EXPORT_COLUMNS, rows, bom=False), media_type=CSV_MEDIA, headers=headers)
+        return Response(to_xlsx(EXPORT_COLUMNS, rows, "audit"), headers=headers, media_type=XLSX_MEDIA)
 
     return [audit, export]

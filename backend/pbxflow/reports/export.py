@@ -9,6 +9,7 @@ and to CSV as ISO 8601.
 import csv
 import io
 import re
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timezone
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -34,17 +35,29 @@ def _csv_value(value):
     return safe_text(value) if isinstance(value, str) else value
 
 
-def to_csv(columns: list[tuple[str, str]], rows: list[dict]) -> bytes:
+def csv_chunks(columns: list[tuple[str, str]], rows: Iterable[dict], *, chunk_rows: int = 500,
+               bom: bool = True) -> Iterator[bytes]:
+    """The CSV in pieces of ``chunk_rows`` rows, for streaming a long export."""
     buf = io.StringIO()
     out = csv.writer(buf)
     out.writerow([title for _, title in columns])
-    for row in rows:
-        out.writerow([_csv_value(row.get(key)) for key, _ in columns])
     # A BOM so spreadsheet programs read the UTF-8 (names are often Cyrillic).
-    return b"\xef\xbb\xbf" + buf.getvalue().encode()
+    prefix = b"\xef\xbb\xbf" if bom else b""
+    for n, row in enumerate(rows, 1):
+        out.writerow([_csv_value(row.get(key)) for key, _ in columns])
+        if n % chunk_rows == 0:
+            yield prefix + buf.getvalue().encode()
+            prefix = b""
+            buf.seek(0)
+            buf.truncate()
+    yield prefix + buf.getvalue().encode()
 
 
-def to_xlsx(columns: list[tuple[str, str]], rows: list[dict], sheet: str = "report") -> bytes:
+def to_csv(columns: list[tuple[str, str]], rows: Iterable[dict]) -> bytes:
+    return b"".join(csv_chunks(columns, rows))
+
+
+def to_xlsx(columns: list[tuple[str, str]], rows: Iterable[dict], sheet: str = "report") -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
