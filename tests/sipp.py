@@ -104,9 +104,16 @@ class SippResult:
 
     @property
     def final_status(self) -> int | None:
-        """The final status the uac_* scenarios print ("... final status NNN ...")."""
+        """The final status the uac_* scenarios print ("... final status NNN ..."); else the last
+        final answer to an INVITE in the message log (the scenario's <exec> echo runs in a child
+        process that a loaded machine may not get to before SIPp exits)."""
         m = re.search(r"final status (\d{3})", self.stderr)
-        return int(m.group(1)) if m else None
+        if m:
+            return int(m.group(1))
+        finals = [int(r.group(1)) for direction, msg in self._log() if direction == "received"
+                  for r in [re.match(r"SIP/2\.0 (\d{3}) ", msg)]
+                  if r and int(r.group(1)) >= 200 and re.search(r"^CSeq:\s*\d+ INVITE\s*$", msg, re.M | re.I)]
+        return finals[-1] if finals else None
 
     def received(self, method: str) -> list[str]:
         """SIP requests of this method that SIPp received, each as its full text."""

@@ -416,6 +416,7 @@ class DirectoryMachine(RuleBasedStateMachine):
             return
         assert not isinstance(outcome, DomainError), outcome
         doc = {"login": login.lower(), "name": submitted["name"], "role": role, "email": "", "enabled": True,
+               "record_calls": False, "recording_retention_days": 90,  # call recording (F-CAL-6) is off by default
                "password_hash": outcome.data["password_hash"]}
         assert verify_password(doc["password_hash"], password) and doc["password_hash"] != password
         assert outcome.data == doc and outcome.version == 1
