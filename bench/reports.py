@@ -1,5 +1,5 @@
-"""Reports (F-REP): query latency of the call search and the dashboard for a tenant with
-1,000,000 finished calls, against the same queries for a small tenant (1,000 calls) in the same
+"""Reports (F-REP): query latency of the call search, the dashboard and the contact-centre reports
+for a tenant with 1,000,000 finished calls (~30 % of them queue calls), against the same queries for a small tenant (1,000 calls) in the same
 run, and the reports projection's throughput while it builds its tables from the calls history.
 
 The history rows are written with COPY straight into ``calls_history`` (what the calls projection
@@ -18,6 +18,8 @@ import uuid
 from datetime import datetime, timezone
 
 from pbxflow.context import SYSTEM
+from pbxflow.reports import contact_centre as cc
+from pbxflow.reports.cc_api import Directory
 from pbxflow.reports.period import resolve
 from pbxflow.reports.queries import Filters
 from pbxflow.reports.service import reports_service
@@ -29,6 +31,7 @@ HISTORY_COLUMNS = ("id", "node", "linkedid", "tenant_code", "direction", "result
                    "duration", "billable_seconds", "caller", "caller_name", "called", "did", "answered_by",
                    "answered_by_name", "answered_by_device", "scheme", "voicemail", "recording", "reconciled", "protocol",
                    "position")
+GROUPS = [str(500 + i) for i in range(5)]
 RESULTS = ["answered"] * 6 + ["no answer"] * 2 + ["busy", "voicemail", "forwarded"]
 
 
@@ -60,8 +63,19 @@ def write_history(conn, code: str, calls: int, first_position: int, *, seed: int
             peer = f"7999{rng.randrange(10**6):07d}"
             device = f"{code}-{user}-ab01"
             protocol = [{"at": at, "step": "start", "channel": f"PJSIP/{'trunk-0a1b2c3d' if direction == 'in' else device}-0000abcd"}]
-            if direction == "in" and rng.random() < 0.5:
-                protocol.append({"at": at + 1, "step": "queue", "queue": f"t-{code}-q{500 + rng.randrange(5)}"})
+            if direction == "in" and rng.random() < 0.5:  # a queue call (~30 % of all): app_queue's steps
+                queue = f"t-{code}-q{500 + rng.randrange(5)}"
+                member = str(200 + rng.randrange(30))
+                protocol += [{"at": at + 1, "step": "queue", "queue": queue},
+                             {"at": at + 1, "step": "queue_join", "queue": queue, "position": 1 + rng.randrange(4)},
+                             {"at": at + 1.5, "step": "agent_called", "member": member}]
+                if talk:
+                    protocol += [{"at": answered, "step": "queue_leave", "queue": queue},
+                                 {"at": answered, "step": "agent_connect", "member": member},
+                                 {"at": ended, "step": "hangup", "channel": protocol[0]["channel"]}]
+                else:
+                    protocol += [{"at": at + ring, "step": "agent_no_answer", "member": member},
+                                 {"at": at + ring, "step": "queue_abandon", "queue": queue}]
             copy.write_row((
                 uuid.UUID(int=rng.getrandbits(128)), "bench:5038", f"{seed}.{i}", code, direction, result,
                 datetime.fromtimestamp(at, timezone.utc), datetime.fromtimestamp(answered, timezone.utc) if answered else None,
@@ -117,6 +131,8 @@ def run(server: Server, *, calls: int = 1_000_000, small: int = 1_000, samples: 
             with rt.pool.connection() as conn:
                 conn.execute("ANALYZE reports_calls")
                 conn.execute("ANALYZE reports_buckets")
+                conn.execute("ANALYZE reports_queue_calls")
+                conn.execute("ANALYZE reports_callers")
             figures.append(Figure(name=f"reports projection ingest ({added:,} finished calls)", value=added / took,
                                   unit="calls/s", detail=f"{took:.1f} s",
                                   note="calls history → reports_calls + 15-min buckets + line occupancy, 5,000-row chunks"))
@@ -127,14 +143,39 @@ def run(server: Server, *, calls: int = 1_000_000, small: int = 1_000, samples: 
                     t, Filters(s, e, direction="in", result="missed", q="79990"), limit=50, offset=0, sort="-started_at"),
                 "dashboard 30d": lambda t, s, e: reports.read.dashboard(t, s, e, "day"),
                 "dashboard today": None,
+                # The contact-centre reports as their routes compute them: queue calls of the period
+                # from reports_queue_calls, then the pure report tables.
+                "cc operator report 30d": lambda t, s, e: cc.operator_report(_dir(t).queue_calls(s, e), "205"),
+                "cc group comparison 30d": lambda t, s, e: cc.comparison_report(
+                    _dir(t).queue_calls(s, e, GROUPS), GROUPS, 20),
+                "cc chronology 30d hourly": lambda t, s, e: cc.chronology_report(
+                    _dir(t).queue_calls(s, e, GROUPS), GROUPS, cc.intervals(s, e, t.zone, "60"), "avg_answer"),
+                "cc queue calls today": "today",
+                "cc forecast 7d": "7d",
+                "cc line occupancy 30d": lambda t, s, e: cc.occupancy_from_buckets(
+                    _dir(t).occupancy_buckets(s, e, None), cc.intervals(s, e, t.zone, "60")),
             }
+            dirs = {}
+
+            def _dir(t):
+                if t.id not in dirs:
+                    dirs[t.id] = Directory(rt.pool, t.id, catch_up=reports.catch_up)
+                return dirs[t.id]
+
+            def queue_calls_today(t, s, e):
+                return sorted(_dir(t).queue_calls(s, e, ["501"]), key=lambda q: (q.joined, q.call_id))
+
+            def forecast(t, s, e):
+                calls = _dir(t).queue_calls(s, e, ["502"])
+                return cc.arrival_and_aht(calls, "502", (e - s).total_seconds())
             for name, fn in cases.items():
                 result = {}
                 for tid in (big.id, little.id):
                     t = reports.read.tenant(tid)
-                    preset = "today" if name.endswith("today") else "30d"
+                    preset = "today" if name.endswith("today") else "7d" if name.endswith("7d") else "30d"
                     s, e = resolve(preset, None, None, t.zone, now)
-                    call = fn or (lambda t, s, e: reports.read.dashboard(t, s, e, "hour"))
+                    call = {None: lambda t, s, e: reports.read.dashboard(t, s, e, "hour"), "today": queue_calls_today,
+                            "7d": forecast}.get(fn, fn) if not callable(fn) else fn
                     call(t, s, e)  # warm
                     result[tid] = _time(lambda: call(t, s, e), samples)
                 b, sm = result[big.id], result[little.id]

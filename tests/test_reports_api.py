@@ -302,3 +302,103 @@ def test_archive_job_progresses_to_a_zip_of_days(client, runtime, world, tmp_pat
     assert len(data) == len(rows) == job["calls"]
     assert [d[header.index("recording file")] for d in data if d[header.index("recording file")]] == [recording]
     assert job["recordings"] == 1
+
+
+def test_line_occupancy_report_is_the_projections_occupancy(client, runtime, world):
+    """``/reports/line-occupancy`` answers from the pre-aggregated 15-minute occupancy (one line, or
+    all lines together) and equals a recomputation from the raw calls for every interval."""
+    from pbxflow.reports import contact_centre as cc
+
+    ingest(runtime, traffic(world))
+    ta = world["a"]["tenant"]["id"]
+    rows = history(runtime, world["a"]["tenant"]["code"])
+    tz = ZoneInfo(ZONE)
+    start = datetime.fromisoformat(DAYS[0]).replace(tzinfo=tz)
+    end = datetime.fromisoformat(DAYS[2]).replace(tzinfo=tz) + (datetime.fromisoformat(DAYS[1]) - datetime.fromisoformat(DAYS[0]))
+    for interval in ("15", "60", "day"):
+        buckets = cc.intervals(start, end, ZONE, interval)
+        for lines in (None, [DID1], [DID2], [DID1, DID2]):
+            spans = [(x["did"], *agg.span({"started": x["s"], "ended": x["e"]})) for x in rows if x["did"]]
+            want = cc.line_occupancy(spans, buckets, set(lines) if lines else None)
+            r = client.get(f"/api/tenants/{ta}/reports/line-occupancy",
+                           params={**PERIOD, "interval": interval, **({"line": lines} if lines else {})})
+            assert r.status_code == 200, r.text
+            got = r.json()["rows"]
+            assert [g["max_lines"] for g in got] == [w["max_lines"] for w in want], (interval, lines)
+            assert [g["start"] for g in got[:-1]] == [w["start"].isoformat() for w in want[:-1]]
+    both = client.get(f"/api/tenants/{ta}/reports/line-occupancy", params={**PERIOD, "interval": "day"}).json()["rows"]
+    one = [client.get(f"/api/tenants/{ta}/reports/line-occupancy",
+                      params={**PERIOD, "interval": "day", "line": d}).json()["rows"][-1]["max_lines"] for d in (DID1, DID2)]
+    assert max(one) <= both[-1]["max_lines"] <= sum(one) and max(one) >= 2  # lines together, not maxima summed
+
+
+REFERENCE_MISSED = (  # the scan this table replaced: every missed call of the period, newest caller first
+    "SELECT g.* FROM (SELECT m.peer, max(m.caller) AS caller, max(m.started_at) AS last_missed_at,"
+    " count(*)::int AS attempts FROM reports_calls m WHERE m.tenant_code = %s AND m.direction = 'in'"
+    " AND NOT m.answered AND m.peer IS NOT NULL AND m.started_at >= %s AND m.started_at < %s GROUP BY m.peer"
+    " ORDER BY last_missed_at DESC, m.peer OFFSET 0) g"
+    " WHERE NOT EXISTS (SELECT 1 FROM reports_calls c WHERE c.tenant_code = %s AND c.peer = g.peer"
+    " AND c.started_at > g.last_missed_at AND (c.direction = 'out' OR c.answered)) LIMIT %s")
+
+
+def test_missed_not_called_back_from_the_callers_table_equals_the_scan(runtime):
+    """Random histories (few numbers, calls finishing out of order, in small chunks), periods in the
+    past, around now and in the future: the callers table answers what the scan of the period did."""
+    import json
+    import random
+    import uuid as uuidlib
+    from datetime import timedelta
+
+    from pbxflow.reports.queries import MISSED_LIMIT, Tenant
+
+    svc = runtime.calls_service()
+    reports = reports_service(runtime)
+    cols = ("id", "node", "linkedid", "tenant_code", "direction", "result", "started_at", "answered_at", "ended_at",
+            "duration", "billable_seconds", "caller", "called", "reconciled", "protocol", "position")
+    base = time.time() - 10 * 86400
+    position = 0
+    tenants = []
+    with runtime.pool.connection() as conn:
+        for seed in range(24):
+            rng = random.Random(seed)
+            code = f"rnd{seed:03d}"
+            tenants.append(code)
+            rows = []
+            for i in range(700 if seed == 0 else rng.randrange(5, 90)):
+                at = base + rng.uniform(0, 9 * 86400) if rng.random() < 0.9 else base + rng.randrange(9) * 86400  # ties
+                direction = rng.choice(["in", "in", "in", "out", "internal"])
+                result = rng.choice(["answered", "no answer", "busy", "voicemail", "forwarded"])
+                peer = f"+7999{rng.randrange(500 if seed == 0 else 6 if seed % 3 else 120):07d}"
+                answered = at + 3 if result in ("answered", "forwarded") else None
+                rows.append((uuidlib.UUID(int=rng.getrandbits(128)), "t:1", f"{seed}.{i}", code, direction, result,
+                             datetime.fromtimestamp(at, timezone.utc),
+                             datetime.fromtimestamp(answered, timezone.utc) if answered else None,
+                             datetime.fromtimestamp(at + 40, timezone.utc), 40, 37 if answered else 0,
+                             peer if direction == "in" else "201", peer if direction == "out" else "202", False,
+                             json.dumps([]), 0))
+            rng.shuffle(rows)  # calls finish (reach the history) in another order than they started
+            with conn.cursor() as cur, cur.copy(f"COPY calls_history ({', '.join(cols)}) FROM STDIN") as copy:
+                for r in rows:
+                    if rng.random() < 0.3:
+                        position += 1
+                    copy.write_row((*r[:-1], position + 1))
+        position += 1
+        conn.execute(f"INSERT INTO {svc.view.tracking_table_name} (application_name, notification_id) VALUES (%s, %s)",
+                     (svc.app.name, position))
+    assert reports.view.process(chunk=13) > 0
+
+    now = datetime.now(timezone.utc)
+    days = [datetime.fromtimestamp(base, timezone.utc) + timedelta(days=d) for d in range(11)]
+    periods = [(days[a], days[b]) for a, b in ((0, 10), (0, 3), (2, 5), (4, 6), (7, 8), (8, 10), (9, 10))]
+    periods += [(days[3], now), (days[6], now + timedelta(days=3))]
+    listed, full = 0, 0
+    for code in tenants:
+        t = Tenant(str(uuidlib.uuid4()), code, "UTC", days[0] - timedelta(days=1))
+        for s, e in periods:
+            want = reports.read._rows(REFERENCE_MISSED, (code, s, e, code, MISSED_LIMIT))
+            want = [{"caller": r["caller"], "last_missed_at": r["last_missed_at"].isoformat(), "attempts": r["attempts"]}
+                    for r in want]
+            assert reports.read.missed_not_called_back(t, s, e) == want, (code, s, e)
+            listed += len(want)
+            full += len(want) == MISSED_LIMIT
+    assert listed > 100 and full  # the histories list callers, some more than the limit

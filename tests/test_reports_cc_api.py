@@ -203,3 +203,102 @@ def test_queue_history_through_the_projections_gives_the_reports(client, runtime
     assert sum(read) == svc.app.recorder.max_notification_id()
     again = client.get(f"/api/tenants/{tid}/reports/operator-states", params={**period, "operator": "201"}).json()
     assert [s["state"] for s in again["operators"][0]["timeline"]] == states
+
+
+CC_ROUTES = ("operators?operator=201", "operators?operator=202", "queue-calls", "groups/comparison?qos_seconds=1",
+             "groups/chronology?interval=15&parameter=calls", "groups/chronology?interval=60&parameter=avg_talk",
+             "forecast?max_operators=3&group={group}", "groups/{group}/operators", "line-occupancy?interval=15")
+
+
+def test_queue_calls_read_model_equals_the_history_and_survives_rebuilds(client, runtime, centre):
+    """The ``reports_queue_calls`` rows are the stays a recomputation from the history's protocols
+    finds (the same pure extraction), and every contact-centre answer is the same after the reports
+    view's rebuild and after a rebuild of the calls projection under it (other batch boundaries)."""
+    from pbxflow.reports.cc_api import Directory
+    from pbxflow.reports.service import reports_service
+
+    answers = {}
+    for key in ("a", "b"):
+        t = centre[key]
+        script = QueueScript(t["tenant"]["code"], clock=Clock(now=time.time() + 1),
+                             devices={n: e["devices"][0]["username"] for n, e in t["exts"].items()})
+        for i in range(9 if key == "a" else 3):
+            script.queue_call("500", ("201", "202")[i % 2], ("answered", "abandoned", "answered")[i % 3],
+                              ring=0.3 + i / 10, talk=1 + i, wait=0.2 + i / 7)
+            script.clock.tick(7 + i)
+        ingest(runtime, script.events)
+    day = local_day(time.time())
+    period = {"preset": "custom", "from": day, "to": (datetime.fromisoformat(day) + timedelta(days=1)).date().isoformat()}
+    start, end = (datetime.fromisoformat(day).replace(tzinfo=ZoneInfo(ZONE)),
+                  (datetime.fromisoformat(day) + timedelta(days=2)).replace(tzinfo=ZoneInfo(ZONE)))
+    reports = reports_service(runtime)
+
+    def read_all() -> dict:
+        out = {}
+        for key in ("a", "b"):
+            tid, gid = centre[key]["tenant"]["id"], centre[key]["group"]["id"]
+            for route in CC_ROUTES:
+                path, _, query = route.format(group=gid).partition("?")
+                params = {**period, **dict(p.split("=") for p in query.split("&") if p)}
+                r = client.get(f"/api/tenants/{tid}/reports/{path}", params=params)
+                assert r.status_code == 200, (route, r.text, out)
+                out[(key, route)] = r.json()
+        return out
+
+    answers = read_all()
+    for key, stays in (("a", 9), ("b", 3)):
+        d = Directory(runtime.pool, centre[key]["tenant"]["id"], catch_up=reports.catch_up)
+        table = sorted((q.as_dict() for q in d.queue_calls(start, end)), key=lambda q: (q["joined"], q["call_id"]))
+        again = sorted((q.as_dict() for q in d.history_queue_calls(start, end)), key=lambda q: (q["joined"], q["call_id"]))
+        assert table == again and len(table) == stays
+        assert {q["outcome"] for q in table} == {"answered", "abandoned"}
+    assert [r["outcome"] for r in answers[("a", "queue-calls")]["rows"]] == ["answered", "abandoned", "answered"] * 3
+    assert answers[("b", "groups/comparison?qos_seconds=1")]["rows"][0]["received"] == 3
+
+    reports.view.rebuild()
+    assert read_all() == answers
+    calls = runtime.calls_service()
+    calls.view.reset(calls.app.name)
+    calls.view.process(calls.app, batch_size=7)
+    assert read_all() == answers
+    assert reports.view.process() == 0  # exactly once
+    with runtime.pool.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM reports_queue_calls").fetchone()[0] == 12
+
+
+def test_background_catch_up_advances_the_read_models_without_a_request(client, runtime, centre):
+    """With the background follower (as ``pbxflow serve`` starts it), ingested calls reach the queue
+    calls table and the operator states with no report request in between."""
+    from pbxflow.reports.service import reports_service
+    from sipp import wait_for
+
+    reports = reports_service(runtime)
+    calls = runtime.calls_service()
+    follower = reports.start_background(poll_interval=60)  # (so only the calls projection's batches wake it)
+    try:
+        wait_for(lambda: follower.rounds >= 1, 10, what="the follower's first round")
+        a = centre["a"]
+        script = QueueScript(a["tenant"]["code"], clock=Clock(now=time.time()),
+                             devices={n: e["devices"][0]["username"] for n, e in a["exts"].items()})
+        script.queue_call("500", "201", "answered")
+        position = ingest(runtime, script.events)
+        head = calls.app.recorder.max_notification_id()
+
+        def queue_rows() -> int:
+            with runtime.pool.connection() as conn:
+                return conn.execute("SELECT count(*) FROM reports_queue_calls WHERE tenant_code = %s",
+                                    (a["tenant"]["code"],)).fetchone()[0]
+
+        wait_for(lambda: queue_rows() == 1, 15, what="the queue call in the reports read model")
+        assert reports.view.position() > 0 and position
+        states = reports.operator_states()
+        wait_for(lambda: (states.max_tracking_id(calls.app.name) or 0) >= head, 15, what="the operator states")
+        device = script.device("201")
+        with runtime.pool.connection() as conn:
+            assert conn.execute("SELECT count(*) FROM reports_operator_states WHERE device = %s",
+                                (device,)).fetchone()[0] >= 2
+        assert reports.catch_up() == 0 and reports.catch_up_states() == 0  # a request finds nothing left to do
+        assert follower.error is None
+    finally:
+        reports.stop_background()
+    assert reports.follower is None and follower.wake not in calls.view.batch_listeners

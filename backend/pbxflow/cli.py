@@ -46,6 +46,10 @@ def cmd_serve(args, settings: Settings) -> int:
             print(f"pbxflow: added sample calls to the demo tenant ({seeded} events)", flush=True)
     applier = start_config_applier(runtime, settings)
     start_calls(runtime, settings)
+    from .reports.service import reports_service
+
+    reports = reports_service(runtime)
+    reports.start_background()  # the reports read models follow the calls, so requests catch up only the rest
     from .voicemail_spool import notifier_from_env
 
     notifier = notifier_from_env(runtime.pool, settings.data_dir)
@@ -61,6 +65,7 @@ def cmd_serve(args, settings: Settings) -> int:
         if notifier is not None:
             notifier.stop()
         applier.stop()
+        reports.close()
         runtime.close()
     return 0
 

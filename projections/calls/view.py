@@ -91,6 +91,7 @@ class CallsView(SignallingTrackingRecorder):
             "INSERT INTO {} (key, tenant_code, event, call_id, at, payload) VALUES (%s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (key) DO NOTHING").format(Identifier(self.hooks_table))
         self.hook_listeners: list[Callable[[], None]] = []  # called after a batch wrote webhook events
+        self.batch_listeners: list[Callable[[], None]] = []  # called after every committed batch (second stages)
         self._upsert_active = SQL(
             "INSERT INTO {} (key, id, node, tenant_code, started_at, state, summary, updated_at)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET tenant_code = EXCLUDED.tenant_code,"
@@ -188,6 +189,8 @@ class CallsView(SignallingTrackingRecorder):
                 if effects.hooks:
                     for listener in list(self.hook_listeners):
                         listener()
+                for listener in list(self.batch_listeners):
+                    listener()
                 if feed_last:
                     with self._feed_cond:
                         self.feed_position = max(self.feed_position, feed_last)

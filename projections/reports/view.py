@@ -9,9 +9,15 @@ in one transaction per chunk together with the new position (so exactly-once):
 * ``reports_calls``   — one slim row per finished call (the search, the exports, the archive
   and "missed, not called back" read it), with the user (extension) and group resolved;
 * ``reports_buckets`` — per tenant, 15-minute bucket, dimension (all | line | user | group)
-  and key: the counters of ``pbxflow.reports.aggregate`` and, for lines, the occupancy;
+  and key: the counters of ``pbxflow.reports.aggregate`` and, for lines, the occupancy; the
+  dimension ``lines`` (key "") holds only the occupancy of all the tenant's lines together;
 * ``reports_lines``   — the longest call per line, bounding the occupancy recomputation;
-* ``reports_users``   — the last name seen per user (extension number), for the dashboard.
+* ``reports_users``   — the last name seen per user (extension number), for the dashboard;
+* ``reports_callers`` — per tenant and outside number: its last missed inbound call and its
+  last contact (an answered inbound or any outbound call), for "missed, not called back";
+* ``reports_queue_calls`` — one row per stay of a call in a group's queue (the contact-centre
+  reports read it), extracted by the same pure ``contact_centre.queue_calls`` the reports'
+  recomputation uses, so the table and a recomputation from the history agree.
 
 Only complete batches are read (rows at positions up to the calls tracking position, read in
 the same transaction). A rebuild of the calls projection starts its positions anew: when the
@@ -29,9 +35,10 @@ from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
 from pbxflow.reports import aggregate as agg
+from pbxflow.reports import contact_centre as cc
 
 NAME = "reports"
-VERSION = 1
+VERSION = 2  # 2: reports_queue_calls, the occupancy of all lines together
 CHUNK = 5000  # history rows per transaction (at least one whole calls batch)
 
 DDL = [
@@ -59,8 +66,25 @@ DDL = [
     " PRIMARY KEY (tenant_code, number))",
     "CREATE TABLE IF NOT EXISTS reports_lines (tenant_code text NOT NULL, line text NOT NULL,"
     " max_seconds double precision NOT NULL, PRIMARY KEY (tenant_code, line))",
+    # Times as epoch seconds (float8): exactly the extraction's values, so a recomputation compares equal.
+    "CREATE TABLE IF NOT EXISTS reports_queue_calls (call_id uuid NOT NULL, seq integer NOT NULL, tenant_code text NOT NULL,"
+    " started_at timestamptz NOT NULL, caller text, group_number text NOT NULL, joined double precision NOT NULL,"
+    " left_at double precision NOT NULL, queue_position integer, outcome text NOT NULL, operator text,"
+    " answered double precision, reaction double precision, talk double precision NOT NULL, ended_by text,"
+    " rung text[] NOT NULL, no_answer text[] NOT NULL, position bigint NOT NULL, PRIMARY KEY (call_id, seq))",
+    # Every contact-centre report reads a tenant's period (by joining time), some one group's.
+    "CREATE INDEX IF NOT EXISTS reports_queue_calls_time_idx ON reports_queue_calls (tenant_code, joined)",
+    "CREATE INDEX IF NOT EXISTS reports_queue_calls_group_idx ON reports_queue_calls (tenant_code, group_number, joined)",
+    "CREATE TABLE IF NOT EXISTS reports_callers (tenant_code text NOT NULL, peer text NOT NULL,"
+    " last_missed_at timestamptz, last_contact_at timestamptz, PRIMARY KEY (tenant_code, peer))",
+    # The callers still waiting for a call-back, newest missed call first (the dashboard's list).
+    "CREATE INDEX IF NOT EXISTS reports_callers_pending_idx ON reports_callers (tenant_code, last_missed_at DESC, peer)"
+    " WHERE last_missed_at IS NOT NULL AND (last_contact_at IS NULL OR last_contact_at <= last_missed_at)",
 ]
-TABLES = ("reports_calls", "reports_buckets", "reports_lines", "reports_users")
+TABLES = ("reports_calls", "reports_buckets", "reports_lines", "reports_users", "reports_queue_calls", "reports_callers")
+QUEUE_COLUMNS = ("call_id", "seq", "tenant_code", "started_at", "caller", "group_number", "joined", "left_at",
+                 "queue_position", "outcome", "operator", "answered", "reaction", "talk", "ended_by", "rung", "no_answer",
+                 "position")
 CALL_COLUMNS = ("id", "tenant_code", "started_at", "answered_at", "ended_at", "direction", "result", "answered", "line",
                 "user_number", "user_name", "group_number", "caller", "caller_name", "called", "peer", "talk_seconds",
                 "billable_seconds", "owners", "recording", "position")
@@ -72,7 +96,7 @@ _UPSERT_BUCKET = (
     + ", ".join(f"{c} = reports_buckets.{c} + EXCLUDED.{c}" for c in agg.COUNTERS))
 _SET_OCCUPANCY = (
     "INSERT INTO reports_buckets (tenant_code, dim, key, bucket, max_lines)"
-    " SELECT t, 'line', l, b, m FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::int[]) AS u(t, l, b, m)"
+    " SELECT t, d, l, b, m FROM unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::int[]) AS u(t, d, l, b, m)"
     " ON CONFLICT (tenant_code, dim, key, bucket) DO UPDATE SET max_lines = EXCLUDED.max_lines")
 _EXTENSIONS = (
     "SELECT d->>'username' AS device, o.data->>'number' AS number, o.data->>'name' AS name,"
@@ -87,6 +111,14 @@ def ts(value: float | None) -> datetime | None:
 
 def epoch(value: datetime | None) -> float | None:
     return None if value is None else value.timestamp()
+
+
+def queue_rows(row: dict) -> list[tuple]:
+    """The ``reports_queue_calls`` rows of one history row (times as epoch seconds, as the view reads them)."""
+    stays = cc.queue_calls({"id": row["id"], "caller": row["caller"], "protocol": row["protocol"], "ended_at": row["ended"]})
+    return [(q.call_id, i, row["tenant"], ts(row["started"]), q.caller, q.group, q.joined, q.left, q.position, q.outcome,
+             q.operator, q.answered, q.reaction, q.talk, q.ended_by, q.rung, q.no_answer, row["position"])
+            for i, q in enumerate(stays)]
 
 
 def call_row(fact: dict, position: int) -> tuple:
@@ -214,11 +246,23 @@ class ReportsView:
         cur.execute("DROP TABLE reports_new")
         if not new:
             return 0
+        fresh = {f["id"] for f in new}
+        self._queue_calls(cur, [r for r in rows if r["id"] in fresh])
         buckets = agg.aggregate(new)
         keys = list(buckets)
         cur.execute(_UPSERT_BUCKET, ([k[0] for k in keys], [k[2] for k in keys], [k[3] for k in keys],
                                      [ts(k[1]) for k in keys], *[[buckets[k][c] for k in keys] for c in agg.COUNTERS]))
         self._occupancy(cur, new)
+        callers = agg.callers(new)
+        if callers:
+            keys = list(callers)
+            cur.execute("INSERT INTO reports_callers (tenant_code, peer, last_missed_at, last_contact_at)"
+                        " SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])"
+                        " ON CONFLICT (tenant_code, peer) DO UPDATE SET"
+                        " last_missed_at = greatest(reports_callers.last_missed_at, EXCLUDED.last_missed_at),"
+                        " last_contact_at = greatest(reports_callers.last_contact_at, EXCLUDED.last_contact_at)",
+                        ([k[0] for k in keys], [k[1] for k in keys], [ts(callers[k][0]) for k in keys],
+                         [ts(callers[k][1]) for k in keys]))
         names = {(f["tenant"], f["user"]): f["user_name"] for f in new if f["user"] and f["user_name"]}
         if names:
             cur.execute("INSERT INTO reports_users (tenant_code, number, name) SELECT * FROM unnest(%s::text[], %s::text[],"
@@ -226,9 +270,18 @@ class ReportsView:
                         ([k[0] for k in names], [k[1] for k in names], list(names.values())))
         return len(new)
 
+    def _queue_calls(self, cur, rows: list[dict]) -> None:
+        """The queue stays of the new calls (only calls that are new here: each stay once)."""
+        out = [q for r in rows if r["protocol"] for q in queue_rows(r)]
+        if out:
+            with cur.copy(f"COPY reports_queue_calls ({', '.join(QUEUE_COLUMNS)}) FROM STDIN") as copy:
+                for q in out:
+                    copy.write_row(q)
+
     def _occupancy(self, cur, new: list[dict]) -> None:
         """Recompute the occupancy of the buckets the new calls touch, from every call of the line
-        that may overlap them (started within the line's longest call before)."""
+        that may overlap them (started within the line's longest call before); and the same over
+        all the tenant's lines together (dimension ``lines``)."""
         touched: dict[tuple[str, str], set[int]] = defaultdict(set)
         longest: dict[tuple[str, str], float] = defaultdict(float)
         for f in new:
@@ -244,16 +297,26 @@ class ReportsView:
                     " greatest(reports_lines.max_seconds, EXCLUDED.max_seconds) RETURNING tenant_code, line, max_seconds",
                     ([k[0] for k in keys], [k[1] for k in keys], [longest[k] for k in keys]))
         span_of = {(r["tenant_code"], r["line"]): r["max_seconds"] for r in cur.fetchall()}
-        out_t, out_l, out_b, out_m = [], [], [], []
-        for (tenant, line), bs in touched.items():
+        out_t, out_d, out_l, out_b, out_m = [], [], [], [], []
+
+        def spans(tenant: str, line: str | None, bs: set[int], longest_call: float) -> None:
             lo, hi = min(bs), max(bs) + agg.BUCKET
+            which, args = ("line = %s", [line]) if line else ("line IS NOT NULL", [])
             cur.execute("SELECT extract(epoch FROM started_at) AS s, extract(epoch FROM ended_at) AS e FROM reports_calls"
-                        " WHERE tenant_code = %s AND line = %s AND started_at >= %s AND started_at < %s",
-                        (tenant, line, ts(lo - span_of[(tenant, line)] - 1), ts(hi)))
-            spans = [agg.span({"started": float(r["s"]), "ended": float(r["e"])}) for r in cur.fetchall()]
-            for b, value in sorted(agg.overlap_by_bucket(spans, bs).items()):
+                        " WHERE tenant_code = %s AND " + which + " AND started_at >= %s AND started_at < %s",
+                        (tenant, *args, ts(lo - longest_call - 1), ts(hi)))
+            found = [agg.span({"started": float(r["s"]), "ended": float(r["e"])}) for r in cur.fetchall()]
+            for b, value in sorted(agg.overlap_by_bucket(found, bs).items()):
                 out_t.append(tenant)
-                out_l.append(line)
+                out_d.append("line" if line else "lines")
+                out_l.append(line or "")
                 out_b.append(ts(b))
                 out_m.append(value)
-        cur.execute(_SET_OCCUPANCY, (out_t, out_l, out_b, out_m))
+
+        for (tenant, line), bs in touched.items():
+            spans(tenant, line, bs, span_of[(tenant, line)])
+        for tenant in sorted({t for t, _ in touched}):
+            cur.execute("SELECT max(max_seconds) AS m FROM reports_lines WHERE tenant_code = %s", (tenant,))
+            longest_call = cur.fetchone()["m"]
+            spans(tenant, None, set().union(*(bs for (t, _), bs in touched.items() if t == tenant)), longest_call)
+        cur.execute(_SET_OCCUPANCY, (out_t, out_d, out_l, out_b, out_m))

@@ -125,6 +125,24 @@ def occupancy(facts: Iterable[dict]) -> dict[tuple[str, str, int], int]:
     return out
 
 
+def callers(facts: Iterable[dict]) -> dict[tuple[str, str], tuple[float | None, float | None]]:
+    """(tenant, peer) → (start of the last missed inbound call, start of the last contact: an
+    answered inbound call or any outbound call) over these calls; folded with ``max`` (any order)."""
+    out: dict[tuple[str, str], tuple[float | None, float | None]] = {}
+    for f in facts:
+        if not f.get("peer") or f["direction"] not in ("in", "out"):
+            continue
+        missed = f["direction"] == "in" and not is_answered(f["result"])
+        contact = f["direction"] == "out" or is_answered(f["result"])
+        m, c = out.get((f["tenant"], f["peer"]), (None, None))
+        if missed:
+            m = f["started"] if m is None else max(m, f["started"])
+        if contact:
+            c = f["started"] if c is None else max(c, f["started"])
+        out[(f["tenant"], f["peer"])] = (m, c)
+    return out
+
+
 def local_start(bucket: int, zone: str, unit: str) -> str:
     """The tenant-zone hour (``YYYY-MM-DDTHH:MM``) or day (``YYYY-MM-DD``) a bucket belongs to."""
     local = datetime.fromtimestamp(bucket, timezone.utc).astimezone(ZoneInfo(zone))

@@ -3,8 +3,10 @@
 Every route: tenant-scoped like the calls routes (another tenant → 404, roles without read
 rights → 403); the period is ``preset`` = today | 7d | 30d | 45d | custom (``from``/``to``:
 days in the tenant's time zone, both included); ``format`` = json | csv | xlsx. Queue calls
-come from the call history's protocols (``contact_centre.queue_calls``), operator states from
-the ``reports_operator_states`` read model, caught up with the calls store on each request.
+come from the ``reports_queue_calls`` read model (the reports projection extracts them from the
+call history's protocols with ``contact_centre.queue_calls``), operator states from the
+``reports_operator_states`` read model; both are kept caught up in the background and brought up
+to date on each request (the remainder only).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from . import agent_states as st
 from . import contact_centre as cc
 from . import erlang, period
 from .export import export_response
+from .service import reports_service
 
 ActorDep = Annotated[Actor, Dependency(skip_validation=True)]
 Preset = Annotated[Literal["today", "7d", "30d", "45d", "custom"] | None,
@@ -62,8 +65,9 @@ def _ts(value: float | None) -> datetime | None:
 class Directory:
     """What the reports need of one tenant: zone, groups, extensions, and its queue calls."""
 
-    def __init__(self, pool, tenant_id: str):
+    def __init__(self, pool, tenant_id: str, catch_up=None):
         self.pool = pool
+        self._catch_up = catch_up  # brings the reports projection up to the calls history
         try:
             tid = uuid.UUID(str(tenant_id))
         except ValueError:
@@ -103,8 +107,28 @@ class Directory:
     def operator_name(self, number: str | None) -> str | None:
         return next((e["name"] for e in self.extensions.values() if e["number"] == number), None)
 
-    def queue_calls(self, start: datetime, end: datetime) -> list[cc.QueueCall]:
-        """The tenant's queue calls that joined a queue in [start, end)."""
+    def caught_up(self) -> None:
+        """Bring the reports projection up to the calls history (the remainder since the background's last run)."""
+        if self._catch_up is not None:
+            self._catch_up()
+
+    def queue_calls(self, start: datetime, end: datetime, groups: list[str] | None = None) -> list[cc.QueueCall]:
+        """The tenant's queue calls that joined a queue in [start, end) (of these group numbers),
+        from the ``reports_queue_calls`` read model."""
+        self.caught_up()
+        cond, args = "", []
+        if groups is not None:
+            cond, args = " AND group_number = ANY(%s)", [list(groups)]
+        rows = self._rows("SELECT call_id, caller, group_number, joined, left_at, queue_position, outcome, operator,"
+                          " answered, reaction, talk, ended_by, rung, no_answer FROM reports_queue_calls"
+                          " WHERE tenant_code = %s AND joined >= %s AND joined < %s AND started_at >= %s" + cond +
+                          " ORDER BY joined, call_id, seq", [self.code, start.timestamp(), end.timestamp(), self.since, *args])
+        return [cc.QueueCall(str(r["call_id"]), r["caller"], r["group_number"], r["joined"], r["left_at"],
+                             r["queue_position"], r["outcome"], r["operator"], r["answered"], r["reaction"], r["talk"],
+                             r["ended_by"], list(r["rung"]), list(r["no_answer"])) for r in rows]
+
+    def history_queue_calls(self, start: datetime, end: datetime) -> list[cc.QueueCall]:
+        """The same, recomputed from the history's protocols (the read model's reference)."""
         rows = self._rows("SELECT id, caller, ended_at, protocol FROM calls_history WHERE tenant_code = %s"
                           " AND started_at >= %s AND started_at < %s AND ended_at >= %s"
                           " AND protocol @> '[{\"step\": \"queue_join\"}]'",
@@ -112,11 +136,23 @@ class Directory:
         lo, hi = start.timestamp(), end.timestamp()
         return [q for r in rows for q in cc.queue_calls(r) if lo <= q.joined < hi]
 
-    def inbound_spans(self, start: datetime, end: datetime) -> list[tuple[str | None, float, float]]:
-        rows = self._rows("SELECT did, extract(epoch FROM started_at) AS s, extract(epoch FROM ended_at) AS e"
-                          " FROM calls_history WHERE tenant_code = %s AND direction = 'in' AND started_at >= %s"
-                          " AND started_at < %s AND ended_at > %s", (self.code, self.since, end, start))
-        return [(r["did"], float(r["s"]), float(r["e"])) for r in rows]
+    def inbound_spans(self, start: datetime, end: datetime, lines: set[str] | None = None
+                      ) -> list[tuple[str | None, float, float]]:
+        """(line, start, end) of the calls on these lines (or any) in progress in [start, end)."""
+        cond, args = ("line = ANY(%s)", [sorted(lines)]) if lines else ("line IS NOT NULL", [])
+        rows = self._rows("SELECT line, extract(epoch FROM started_at) AS s, extract(epoch FROM ended_at) AS e"
+                          " FROM reports_calls WHERE tenant_code = %s AND " + cond + " AND started_at >= %s"
+                          " AND started_at < %s AND ended_at > %s", (self.code, *args, self.since, end, start))
+        return [(r["line"], float(r["s"]), float(r["e"])) for r in rows]
+
+    def occupancy_buckets(self, start: datetime, end: datetime, line: str | None) -> dict[float, int]:
+        """Bucket start → most calls at once: of one line, or of all lines together (``lines``)."""
+        self.caught_up()
+        dim, key = ("line", line) if line else ("lines", "")
+        rows = self._rows("SELECT extract(epoch FROM bucket) AS b, max_lines FROM reports_buckets WHERE tenant_code = %s"
+                          " AND dim = %s AND key = %s AND bucket >= %s AND bucket < %s AND max_lines > 0",
+                          (self.code, dim, key, start, end))
+        return {float(r["b"]): r["max_lines"] for r in rows}
 
 
 def resolve_period(d: Directory, preset: str | None, day_from: date | None, day_to: date | None,
@@ -139,16 +175,13 @@ def make_cc_handlers(runtime) -> list:
     def directory(actor: Actor, tenant_id: str) -> Directory:
         require_tenant(actor, tenant_id, write=False)
         svc = runtime.calls_service()
-        return Directory(svc.read.pool, tenant_id)
+        return Directory(svc.read.pool, tenant_id, catch_up=lambda: reports_service(runtime).catch_up())
 
     def states_view():
         """The operator-states read model of this process's calls service, caught up now."""
-        svc = runtime.calls_service()
-        view = getattr(svc, "operator_states", None)
-        if view is None:
-            view = svc.operator_states = make_operator_states_view(svc)
-        view.process(svc.app)
-        return view
+        reports = reports_service(runtime)
+        reports.catch_up_states()
+        return reports.operator_states()
 
     def wrap_up_seconds(d: Directory, operator: str, start: datetime, end: datetime) -> float:
         """Seconds the operator spent in wrap-up in the period (not split by group: a wrap-up has none)."""
@@ -165,10 +198,7 @@ def make_cc_handlers(runtime) -> list:
         if not operator:
             raise Invalid("operator", "required: an extension number")
         start, end = resolve_period(d, preset, day_from, day_to)
-        calls = d.queue_calls(start, end)
-        if group is not None:
-            number = d.group(group)["number"]
-            calls = [q for q in calls if q.group == number]
+        calls = d.queue_calls(start, end, [d.group(group)["number"]] if group is not None else None)
         rows = cc.operator_report(calls, operator)
         wrap = wrap_up_seconds(d, operator, start, end)
         for r in rows:
@@ -190,7 +220,7 @@ def make_cc_handlers(runtime) -> list:
         if g is None:
             raise NotFound(f"no group {group_id} in this tenant")
         start, end = resolve_period(d, preset, day_from, day_to)
-        rows = cc.group_operators_report(d.queue_calls(start, end), g["number"], d.members(g))
+        rows = cc.group_operators_report(d.queue_calls(start, end, [g["number"]]), g["number"], d.members(g))
         if operator:
             rows = [r for r in rows if r["key"] in (operator, "total")]
         for r in rows:
@@ -213,7 +243,7 @@ def make_cc_handlers(runtime) -> list:
         start, end = resolve_period(d, preset, day_from, day_to)
         groups = [d.group(g)["number"] for g in group] if group else sorted(g["number"] for g in d.groups.values())
         buckets = cc.intervals(start, end, d.zone, interval)
-        rows = cc.chronology_report(d.queue_calls(start, end), groups, buckets, parameter, qos_seconds)
+        rows = cc.chronology_report(d.queue_calls(start, end, groups), groups, buckets, parameter, qos_seconds)
         for r in rows:
             r["start"] = r["start"].isoformat() if r["start"] else None
             r["end"] = r["end"].isoformat() if r["end"] else None
@@ -242,10 +272,7 @@ def make_cc_handlers(runtime) -> list:
                     format: Format = "json") -> Response:
         d = directory(actor, tenant_id)
         start, end = resolve_period(d, preset, day_from, day_to)
-        calls = d.queue_calls(start, end)
-        if group is not None:
-            number = d.group(group)["number"]
-            calls = [q for q in calls if q.group == number]
+        calls = d.queue_calls(start, end, [d.group(group)["number"]] if group is not None else None)
         if operator:
             calls = [q for q in calls if q.operator == operator]
         if number:
@@ -276,7 +303,13 @@ def make_cc_handlers(runtime) -> list:
                     raise Invalid("line", "a number like +74951234567")
             lines = {"+" + v.lstrip("+") for v in line}
         start, end = resolve_period(d, preset, day_from, day_to)
-        rows = cc.line_occupancy(d.inbound_spans(start, end), cc.intervals(start, end, d.zone, interval), lines)
+        intervals = cc.intervals(start, end, d.zone, interval)
+        if lines is None or len(lines) == 1:  # all lines together, or one: the projection's 15-minute maxima
+            rows = cc.occupancy_from_buckets(d.occupancy_buckets(start, end, next(iter(lines)) if lines else None),
+                                             intervals)
+        else:  # several of the lines together: recomputed from their calls
+            d.caught_up()
+            rows = cc.line_occupancy(d.inbound_spans(start, end, lines), intervals, lines)
         return _answer(format, "line-occupancy", OCCUPANCY_COLUMNS, rows,
                        {"period": _period_body(d, start, end), "lines": sorted(lines) if lines else None,
                         "rows": [{**r, "start": r["start"].isoformat() if r["start"] else None,
@@ -293,7 +326,7 @@ def make_cc_handlers(runtime) -> list:
         d = directory(actor, tenant_id)
         start, end = resolve_period(d, preset, day_from, day_to)
         groups = [d.group(g)["number"] for g in group] if group else [g["number"] for g in d.groups.values()]
-        rows = cc.comparison_report(d.queue_calls(start, end), groups, qos_seconds)
+        rows = cc.comparison_report(d.queue_calls(start, end, groups), groups, qos_seconds)
         for r in rows:
             r["name"] = d.group_name(r["key"]) if r["key"] != "total" else None
         return _answer(format, "groups-comparison", COMPARISON_COLUMNS, rows,
@@ -349,7 +382,7 @@ def make_cc_handlers(runtime) -> list:
             if group is None:
                 raise Invalid("group", "required unless arrival_per_hour and aht_seconds are given")
             g = d.group(group)
-            calls = [q for q in d.queue_calls(start, end) if q.group == g["number"]]
+            calls = d.queue_calls(start, end, [g["number"]])
             lam, aht = cc.arrival_and_aht(calls, g["number"], (end - start).total_seconds())
             measured = {"arrival_per_hour": lam, "aht_seconds": aht, "calls": len(calls)}
         lam = arrival_per_hour if arrival_per_hour is not None else measured["arrival_per_hour"]

@@ -278,6 +278,22 @@ def line_occupancy(calls: Iterable[tuple[str | None, float, float]], buckets: li
     return rows
 
 
+def occupancy_from_buckets(bucket_max: dict[float, int], buckets: list[tuple[datetime, datetime]]) -> list[dict]:
+    """The rows of ``line_occupancy`` from pre-aggregated 15-minute maxima (bucket start → most
+    lines at once in it): an interval's maximum is its buckets' maximum. Exact for intervals made
+    of whole 15-minute UTC buckets, which every zone's 15/30/60-minute and daily intervals are."""
+    starts = [a.timestamp() for a, _ in buckets]
+    ends = [b.timestamp() for _, b in buckets]
+    best = [0] * len(buckets)
+    for at, value in bucket_max.items():
+        i = bisect_right(starts, at) - 1
+        if i >= 0 and at < ends[i]:
+            best[i] = max(best[i], value)
+    rows = [{"n": i, "start": a, "end": b, "max_lines": best[i]} for i, (a, b) in enumerate(buckets)]
+    rows.append({"n": None, "start": None, "end": None, "max_lines": max(best, default=0), "total_row": True})
+    return rows
+
+
 def arrival_and_aht(calls: Iterable[QueueCall], group: str, seconds: float) -> tuple[float, float]:
     """(arrivals per hour over ``seconds``, average handling time = the answered calls' average talk) of a group."""
     mine = [q for q in calls if q.group == group]

@@ -187,17 +187,29 @@ class ReportsQueries:
         }
 
     def missed_not_called_back(self, t: Tenant, start: datetime, end: datetime) -> list[dict]:
-        """Missed inbound calls of the period whose caller had no later answered call with the
-        tenant (inbound answered, or outbound to that number) — up to now, not only in the period."""
-        # Newest first, checked one caller at a time until enough are found (OFFSET 0 keeps the
-        # check above the sort): most callers of a busy tenant call once.
+        """Missed inbound calls of the period whose caller had no later contact with the tenant
+        (answered inbound call, or outbound call to that number) — up to now, not only in the period.
+
+        From ``reports_callers`` (a row per outside number: its last missed call and last contact):
+        a number is waiting when its last contact is not after its last missed call. If that call
+        is in the period, it is the period's last one; a number whose last missed call is after the
+        period (a period in the past) is checked against the period's own calls. Only the listed
+        numbers' calls of the period are then counted (attempts)."""
+        pending = "(p.last_contact_at IS NULL OR p.last_contact_at <= p.last_missed_at) AND p.last_missed_at IS NOT NULL"
+        in_period = ("m.tenant_code = %(t)s AND m.peer = p.peer AND m.direction = 'in' AND NOT m.answered"
+                     " AND m.started_at >= %(s)s AND m.started_at < %(e)s")
         rows = self._rows(
-            "SELECT g.* FROM (SELECT m.peer, max(m.caller) AS caller, max(m.started_at) AS last_missed_at,"
-            " count(*)::int AS attempts FROM reports_calls m WHERE m.tenant_code = %s AND m.direction = 'in'"
-            " AND NOT m.answered AND m.peer IS NOT NULL AND m.started_at >= %s AND m.started_at < %s GROUP BY m.peer"
-            " ORDER BY last_missed_at DESC, m.peer OFFSET 0) g"
-            " WHERE NOT EXISTS (SELECT 1 FROM reports_calls c WHERE c.tenant_code = %s AND c.peer = g.peer"
-            " AND c.started_at > g.last_missed_at AND (c.direction = 'out' OR c.answered)) LIMIT %s",
-            (t.code, t.clamp(start), end, t.code, MISSED_LIMIT))
+            "SELECT g.peer, g.lm AS last_missed_at, y.caller, y.attempts FROM ("
+            " SELECT * FROM ((SELECT p.peer, p.last_missed_at AS lm FROM reports_callers p WHERE p.tenant_code = %(t)s"
+            f" AND {pending} AND p.last_missed_at >= %(s)s AND p.last_missed_at < %(e)s"
+            " ORDER BY p.last_missed_at DESC, p.peer LIMIT %(n)s)"
+            " UNION ALL (SELECT p.peer, x.lm FROM reports_callers p CROSS JOIN LATERAL"
+            f" (SELECT max(m.started_at) AS lm FROM reports_calls m WHERE {in_period}) x"
+            f" WHERE p.tenant_code = %(t)s AND {pending} AND p.last_missed_at >= %(e)s AND x.lm IS NOT NULL"
+            " AND (p.last_contact_at IS NULL OR p.last_contact_at <= x.lm) ORDER BY x.lm DESC, p.peer LIMIT %(n)s)) u"
+            " ORDER BY lm DESC, peer LIMIT %(n)s) g"
+            " CROSS JOIN LATERAL (SELECT max(m.caller) AS caller, count(*)::int AS attempts FROM reports_calls m"
+            f" WHERE {in_period.replace('p.peer', 'g.peer')}) y ORDER BY g.lm DESC, g.peer",
+            {"t": t.code, "s": t.clamp(start), "e": end, "n": MISSED_LIMIT})
         return [{"caller": r["caller"], "last_missed_at": r["last_missed_at"].isoformat(), "attempts": r["attempts"]}
                 for r in rows]
