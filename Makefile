@@ -51,7 +51,8 @@ pytest: install frontend system-deps
 vitest: node_modules/.installed
 	npm test
 
-# Playwright in Debian's Chromium against `pbxflow serve` with the built app (tests/run-e2e).
+# Playwright in Debian's Chromium against `pbxflow serve` with the built app and its own Asterisk
+# sandbox (tests/run-e2e; root; SIP 5590 / AMI 5568 / RTP 9000-9999, PBXFLOW_E2E_* to change).
 e2e: install frontend node_modules/.installed system-deps
 	bash tests/run-e2e
 
