@@ -93,6 +93,25 @@ def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 
 # --- results ----------------------------------------------------------------------
 
 
+def _transaction(msg: str) -> tuple:
+    def header(name: str) -> str:
+        m = re.search(rf"^{name}:\s*(.*?)\s*$", msg, re.M | re.I)
+        return m.group(1) if m else ""
+
+    branch = re.search(r"branch=([^;\s]+)", header("Via"))
+    return header("Call-ID"), header("CSeq"), branch.group(1) if branch else ""
+
+
+def _once(messages) -> list[str]:
+    seen, out = set(), []
+    for msg in messages:
+        key = _transaction(msg)
+        if key not in seen:
+            seen.add(key)
+            out.append(msg)
+    return out
+
+
 @dataclass
 class SippResult:
     name: str
@@ -116,11 +135,12 @@ class SippResult:
         return finals[-1] if finals else None
 
     def received(self, method: str) -> list[str]:
-        """SIP requests of this method that SIPp received, each as its full text."""
-        return [msg for direction, msg in self._log() if direction == "received" and msg.startswith(f"{method} ")]
+        """SIP requests of this method that SIPp received, each as its full text; a retransmission
+        (same Call-ID, CSeq and Via branch: a loaded machine answers late) counts once."""
+        return _once(msg for direction, msg in self._log() if direction == "received" and msg.startswith(f"{method} "))
 
     def sent(self, method: str) -> list[str]:
-        return [msg for direction, msg in self._log() if direction == "sent" and msg.startswith(f"{method} ")]
+        return _once(msg for direction, msg in self._log() if direction == "sent" and msg.startswith(f"{method} "))
 
     def _log(self) -> list[tuple[str, str]]:
         # -trace_msg blocks: "----- <time>\nUDP message received [N] bytes :\n\n<SIP message>"
