@@ -18,6 +18,7 @@ Definitions (as in the product's report forms):
 
 from __future__ import annotations
 
+import decimal
 import re
 from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
@@ -161,23 +162,64 @@ def _pct(part: int, whole: int) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0
 
 
-def _operator_row(key: str, calls: list[QueueCall], op: str | None) -> dict:
-    offered = sum(q.rung.count(op) > 0 for q in calls) if op else sum(bool(q.rung) for q in calls)
+_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+
+def exact_sum(values: Iterable[float]) -> float | int:
+    """A sum of seconds, independent of the order of its terms: the exact decimal sum of each
+    value's shortest representation, rounded once (0 when there is none, as ``sum``). PostgreSQL
+    computes the same bits with ``sum(x::text::numeric)`` (``reports/cc_sql.py``), whatever the
+    order it reads the rows in; a plain float sum would differ in the last bit with the order."""
+    total, n = decimal.Decimal(0), 0
+    for v in values:
+        total = _EXACT.add(total, decimal.Decimal(repr(float(v))))
+        n += 1
+    return float(total) if n else 0
+
+
+# The tables are built in two stages: counters per key (counts, exact sums, maxima: computed
+# here from queue calls, or by SQL in reports/cc_sql.py), then the rows from the counters.
+
+def operator_counters(calls: list[QueueCall], op: str | None) -> dict:
     mine = [q for q in calls if q.outcome == "answered" and (op is None or q.operator == op)]
-    missed = sum(q.no_answer.count(op) for q in calls) if op else sum(len(q.no_answer) for q in calls)
-    talk = sum(q.talk for q in mine)
-    reaction = sum(q.reaction or 0.0 for q in mine)
-    return {"key": key, "offered": offered, "answered": len(mine), "missed": missed,
-            "missed_pct": _pct(missed, len(mine) + missed), "talk_seconds": talk,
-            "avg_talk_seconds": _avg(talk, len(mine)), "avg_reaction_seconds": _avg(reaction, len(mine))}
+    return {"offered": sum(q.rung.count(op) > 0 for q in calls) if op else sum(bool(q.rung) for q in calls),
+            "answered": len(mine),
+            "missed": sum(q.no_answer.count(op) for q in calls) if op else sum(len(q.no_answer) for q in calls),
+            "talk": exact_sum(q.talk for q in mine), "reaction": exact_sum(q.reaction or 0.0 for q in mine)}
+
+
+NO_OPERATOR_CALLS = {"offered": 0, "answered": 0, "missed": 0, "talk": 0, "reaction": 0}
+
+
+def operator_row(key: str, c: dict) -> dict:
+    return {"key": key, "offered": c["offered"], "answered": c["answered"], "missed": c["missed"],
+            "missed_pct": _pct(c["missed"], c["answered"] + c["missed"]), "talk_seconds": c["talk"],
+            "avg_talk_seconds": _avg(c["talk"], c["answered"]), "avg_reaction_seconds": _avg(c["reaction"], c["answered"])}
+
+
+def operator_rows(counters: dict[str, dict]) -> list[dict]:
+    """The operator report's rows from counters per group number and "total"."""
+    groups = sorted((k for k in counters if k != "total"), key=_num)
+    return [operator_row(g, counters[g]) for g in groups] + [operator_row("total", counters.get("total", NO_OPERATOR_CALLS))]
 
 
 def operator_report(calls: Iterable[QueueCall], operator: str) -> list[dict]:
     """One operator, a row per group it took part in, and a total (key "total")."""
     mine = [q for q in calls if operator in q.rung or q.operator == operator]
-    groups = sorted({q.group for q in mine}, key=_num)
-    rows = [_operator_row(g, [q for q in mine if q.group == g], operator) for g in groups]
-    rows.append(_operator_row("total", mine, operator))
+    counters = {g: operator_counters([q for q in mine if q.group == g], operator) for g in {q.group for q in mine}}
+    counters["total"] = operator_counters(mine, operator)
+    return operator_rows(counters)
+
+
+def group_operator_rows(counters: dict[str, dict], listed: Iterable[str], answered: int, reaction: float) -> list[dict]:
+    """A group's operator rows: one per listed operator (members and those rung or answering), from
+    its counters (none: zeros), and a total; ``answered``/``reaction``: the group's answered calls."""
+    rows = [operator_row(op, counters.get(op, NO_OPERATOR_CALLS)) for op in sorted(set(listed), key=_num)]
+    total = {"key": "total", **{k: sum(r[k] for r in rows) for k in ("offered", "answered", "missed", "talk_seconds")}}
+    total["missed_pct"] = _pct(total["missed"], total["answered"] + total["missed"])
+    total["avg_talk_seconds"] = _avg(total["talk_seconds"], total["answered"])
+    total["avg_reaction_seconds"] = _avg(reaction, answered)
+    rows.append(total)
     return rows
 
 
@@ -185,53 +227,87 @@ def group_operators_report(calls: Iterable[QueueCall], group: str, members: Iter
     """A group's operators (its members and anyone who took part), a row each, and a total."""
     mine = [q for q in calls if q.group == group]
     ops = set(members) | {m for q in mine for m in q.rung} | {q.operator for q in mine if q.operator}
-    rows = [_operator_row(op, mine, op) for op in sorted(ops, key=_num)]
-    total = {"key": "total", **{k: sum(r[k] for r in rows) for k in ("offered", "answered", "missed", "talk_seconds")}}
     answered = [q for q in mine if q.outcome == "answered"]
-    total["missed_pct"] = _pct(total["missed"], total["answered"] + total["missed"])
-    total["avg_talk_seconds"] = _avg(total["talk_seconds"], total["answered"])
-    total["avg_reaction_seconds"] = _avg(sum(q.reaction or 0.0 for q in answered), len(answered))
-    rows.append(total)
-    return rows
+    return group_operator_rows({op: operator_counters(mine, op) for op in ops}, ops, len(answered),
+                               exact_sum(q.reaction or 0.0 for q in answered))
+
+
+def group_counters(calls: list[QueueCall], qos: float) -> dict:
+    answered = [q for q in calls if q.outcome == "answered"]
+    lost_waits = [q.wait for q in calls if q.outcome != "answered"]
+    return {"received": len(calls), "answered": len(answered), "talk": exact_sum(q.talk for q in answered),
+            "reaction": exact_sum(q.reaction or 0.0 for q in answered), "answer_wait": exact_sum(q.wait for q in answered),
+            "max_position": max((q.position or 0 for q in calls), default=0), "lost_wait": exact_sum(lost_waits),
+            "lost_wait_max": max(lost_waits, default=0.0), "served": sum(q.wait <= qos for q in answered)}
+
+
+NO_GROUP_CALLS = {"received": 0, "answered": 0, "talk": 0, "reaction": 0, "answer_wait": 0, "max_position": 0,
+                  "lost_wait": 0, "lost_wait_max": 0.0, "served": 0}
+
+
+def group_stats(c: dict) -> dict:
+    lost = c["received"] - c["answered"]
+    return {"received": c["received"], "answered": c["answered"], "lost": lost, "lost_pct": _pct(lost, c["received"]),
+            "talk_seconds": c["talk"], "avg_talk_seconds": _avg(c["talk"], c["answered"]),
+            "avg_reaction_seconds": _avg(c["reaction"], c["answered"]),
+            "avg_answer_seconds": _avg(c["answer_wait"], c["answered"]), "max_queue_length": c["max_position"],
+            "avg_abandon_seconds": _avg(c["lost_wait"], lost), "max_abandon_seconds": c["lost_wait_max"],
+            "service_level_pct": _pct(c["served"], c["received"])}
 
 
 def _group_stats(calls: list[QueueCall], qos: float) -> dict:
-    answered = [q for q in calls if q.outcome == "answered"]
-    lost = [q for q in calls if q.outcome != "answered"]
-    talk = sum(q.talk for q in answered)
-    lost_waits = [q.wait for q in lost]
-    return {"received": len(calls), "answered": len(answered), "lost": len(lost), "lost_pct": _pct(len(lost), len(calls)),
-            "talk_seconds": talk, "avg_talk_seconds": _avg(talk, len(answered)),
-            "avg_reaction_seconds": _avg(sum(q.reaction or 0.0 for q in answered), len(answered)),
-            "avg_answer_seconds": _avg(sum(q.wait for q in answered), len(answered)),
-            "max_queue_length": max((q.position or 0 for q in calls), default=0),
-            "avg_abandon_seconds": _avg(sum(lost_waits), len(lost)), "max_abandon_seconds": max(lost_waits, default=0.0),
-            "service_level_pct": _pct(sum(q.wait <= qos for q in answered), len(calls))}
+    return group_stats(group_counters(calls, qos))
 
 
-def comparison_report(calls: Iterable[QueueCall], groups: Iterable[str], qos_seconds: float) -> list[dict]:
-    calls = list(calls)
-    rows = [{"key": g, **_group_stats([q for q in calls if q.group == g], qos_seconds)} for g in sorted(groups, key=_num)]
-    wanted = {r["key"] for r in rows}
-    rows.append({"key": "total", **_group_stats([q for q in calls if q.group in wanted], qos_seconds)})
+def comparison_rows(groups: Iterable[str], counters: dict[str, dict]) -> list[dict]:
+    """The comparison's rows from counters per group number and "total" (the groups together)."""
+    rows = [{"key": g, **group_stats(counters.get(g, NO_GROUP_CALLS))} for g in sorted(groups, key=_num)]
+    rows.append({"key": "total", **group_stats(counters.get("total", NO_GROUP_CALLS))})
     return rows
 
 
-def parameter_value(calls: list[QueueCall], parameter: str, qos: float) -> dict:
+def comparison_report(calls: Iterable[QueueCall], groups: Iterable[str], qos_seconds: float) -> list[dict]:
+    calls, groups = list(calls), list(groups)
+    wanted = set(groups)
+    counters = {g: group_counters([q for q in calls if q.group == g], qos_seconds) for g in wanted}
+    counters["total"] = group_counters([q for q in calls if q.group in wanted], qos_seconds)
+    return comparison_rows(groups, counters)
+
+
+def parameter_cell(stats: dict, parameter: str) -> dict:
     """The chronological report's cell: for "calls" answered/lost counts, else the average."""
-    s = _group_stats(calls, qos)
     if parameter == "calls":
-        return {"answered": s["answered"], "lost": s["lost"], "total": s["received"]}
+        return {"answered": stats["answered"], "lost": stats["lost"], "total": stats["received"]}
     key = {"avg_talk": "avg_talk_seconds", "avg_reaction": "avg_reaction_seconds", "avg_abandon": "avg_abandon_seconds",
            "avg_answer": "avg_answer_seconds", "service_level": "service_level_pct"}[parameter]
-    return {"value": s[key]}
+    return {"value": stats[key]}
+
+
+def parameter_value(calls: list[QueueCall], parameter: str, qos: float) -> dict:
+    return parameter_cell(_group_stats(calls, qos), parameter)
+
+
+def chronology_rows(groups: Iterable[str], buckets: list[tuple[datetime, datetime]], parameter: str,
+                    counters: dict[tuple[int | None, str | None], dict]) -> list[dict]:
+    """The chronology's rows from counters keyed (interval index | None, group number | None):
+    None stands for all intervals (the totals row) or all the groups (the total cell)."""
+    groups = sorted(groups, key=_num)
+
+    def row(i: int | None, **extra) -> dict:
+        return {**extra, "groups": {g: parameter_cell(group_stats(counters.get((i, g), NO_GROUP_CALLS)), parameter)
+                                    for g in groups},
+                "total": parameter_cell(group_stats(counters.get((i, None), NO_GROUP_CALLS)), parameter)}
+
+    rows = [row(i, start=a, end=b) for i, (a, b) in enumerate(buckets)]
+    rows.append(row(None, start=None, end=None, total_row=True))
+    return rows
 
 
 def chronology_report(calls: Iterable[QueueCall], groups: Iterable[str], buckets: list[tuple[datetime, datetime]],
                       parameter: str, qos_seconds: float = 20) -> list[dict]:
     """A row per interval (a queue call counts where it joined) with a cell per group and the total,
     then a totals row. Calls go to their interval by binary search: one pass over the calls."""
-    groups = sorted(groups, key=_num)
+    groups = list(groups)
     wanted = set(groups)
     starts = [a.timestamp() for a, _ in buckets]
     ends = [b.timestamp() for _, b in buckets]
@@ -240,14 +316,14 @@ def chronology_report(calls: Iterable[QueueCall], groups: Iterable[str], buckets
         i = bisect_right(starts, q.joined) - 1
         if q.group in wanted and i >= 0 and q.joined < ends[i]:
             per_bucket[i].append(q)
-
-    def row(inside: list[QueueCall], **extra) -> dict:
-        return {**extra, "groups": {g: parameter_value([q for q in inside if q.group == g], parameter, qos_seconds)
-                                    for g in groups}, "total": parameter_value(inside, parameter, qos_seconds)}
-
-    rows = [row(inside, start=a, end=b) for (a, b), inside in zip(buckets, per_bucket)]
-    rows.append(row([q for inside in per_bucket for q in inside], start=None, end=None, total_row=True))
-    return rows
+    counters: dict = {}
+    everything = [q for inside in per_bucket for q in inside]
+    for i, inside in [*enumerate(per_bucket), (None, everything)]:
+        if inside or i is None:
+            counters[(i, None)] = group_counters(inside, qos_seconds)
+            for g in wanted:
+                counters[(i, g)] = group_counters([q for q in inside if q.group == g], qos_seconds)
+    return chronology_rows(groups, buckets, parameter, counters)
 
 
 def line_occupancy(calls: Iterable[tuple[str | None, float, float]], buckets: list[tuple[datetime, datetime]],
