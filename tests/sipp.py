@@ -36,6 +36,20 @@ TIMED_OUT = 97  # the global -timeout ended the run (e.g. a UAS that got no call
 # (10000-10999). Each process starts at its own offset so that parallel runs rarely probe
 # the same ports; every port is still checked before use.
 _PORT_LOW, _PORT_HIGH, _BLOCK = 20000, 32000, 8
+
+
+def _worker_range(low: int, high: int, env=os.environ) -> tuple[int, int]:
+    """Each pytest-xdist worker takes its own share of the range: another worker's Asterisk may
+    still hold a registration at a port this worker has just freed, and would call it."""
+    worker, count = env.get("PYTEST_XDIST_WORKER", ""), int(env.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not worker.startswith("gw") or not worker[2:].isdigit() or count < 2:
+        return low, high
+    share = (high - low) // count // _BLOCK * _BLOCK
+    n = int(worker[2:]) % count
+    return low + n * share, low + (n + 1) * share
+
+
+_PORT_LOW, _PORT_HIGH = _worker_range(_PORT_LOW, _PORT_HIGH)
 _BLOCKS = (_PORT_HIGH - _PORT_LOW) // _BLOCK
 _next_block = itertools.count(os.getpid() % _BLOCKS)
 
