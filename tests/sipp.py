@@ -275,6 +275,12 @@ class Sipp:
         return self.start("uac_invite_auth.xml", ports, service=number, auth=(caller, password), timeout=timeout,
                           caller=caller, expect=expect)
 
+    def staying_call(self, number: str, ext, *, timeout: float = 40.0) -> SippProcess:
+        """``ext`` (anything with username/password) calls ``number`` in the background and stays
+        in the call, accepting re-INVITEs, until the far end hangs up (uac_stay.xml)."""
+        return self.start("uac_stay.xml", allocate(), service=number, auth=(ext.username, ext.password), timeout=timeout,
+                          caller=ext.username)
+
     def trunk_call(self, did: str, ports: Ports, *, caller: str = "74990000001", expect: int = 200,
                    timeout: float = 45.0) -> SippResult:
         """An unauthenticated INVITE from the operator trunk (source 127.0.0.1) to ``did``."""

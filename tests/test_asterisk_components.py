@@ -16,7 +16,7 @@ import pytest
 
 from pbxflow.context import SYSTEM
 from pbxflow.voicemail_spool import SmtpSettings, VoicemailNotifier, list_messages
-from sipp import OK, Sipp, allocate, wait_for
+from sipp import OK, allocate, wait_for
 from smtp_sink import SmtpSink
 from test_asterisk_calls import apply, channels, from_header, make_ext, make_tenant, register, up_channels_of
 
@@ -38,128 +38,6 @@ def create(runtime, kind: str, tenant_id: str, data: dict):
 def hang_up_all(asterisk) -> None:
     asterisk.cli("channel request hangup all")
     wait_for(lambda: not channels(asterisk), 10, 0.2, "the channels to close")
-
-
-# A caller that stays in the call while Asterisk re-INVITEs it (a pickup updates the connected
-# line: the caller learns who picked up), until the far end hangs up.
-UAC_STAY = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="pbxflow test: call, accept re-INVITEs, wait for BYE">
-  <Global variables="caller" />
-  <send retrans="500"><![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];rport;branch=[branch]
-      Max-Forwards: 70
-      From: <sip:[$caller]@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: <sip:[$caller]@[local_ip]:[local_port];transport=[transport]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=- 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0 101
-      a=rtpmap:0 PCMU/8000
-      a=rtpmap:101 telephone-event/8000
-      a=sendrecv
-  ]]></send>
-  <recv response="100" optional="true" />
-  <recv response="401" auth="true" />
-  <send><![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      [last_Via:]
-      Max-Forwards: 70
-      From: <sip:[$caller]@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Content-Length: 0
-  ]]></send>
-  <send retrans="500"><![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];rport;branch=[branch]
-      Max-Forwards: 70
-      From: <sip:[$caller]@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 2 INVITE
-      Contact: <sip:[$caller]@[local_ip]:[local_port];transport=[transport]>
-      [authentication]
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=- 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0 101
-      a=rtpmap:0 PCMU/8000
-      a=rtpmap:101 telephone-event/8000
-      a=sendrecv
-  ]]></send>
-  <recv response="100" optional="true" />
-  <recv response="180" optional="true" />
-  <recv response="183" optional="true" />
-  <recv response="200" rrs="true" />
-  <send><![CDATA[
-      ACK [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];rport;branch=[branch]
-      [routes]
-      Max-Forwards: 70
-      From: <sip:[$caller]@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 ACK
-      Content-Length: 0
-  ]]></send>
-  <label id="wait" />
-  <recv request="INVITE" optional="true" next="reinvite" />
-  <recv request="BYE" next="bye" />
-  <label id="reinvite" />
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[$caller]@[local_ip]:[local_port];transport=[transport]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=- 53655765 2353687638 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0 101
-      a=rtpmap:0 PCMU/8000
-      a=rtpmap:101 telephone-event/8000
-      a=sendrecv
-  ]]></send>
-  <recv request="ACK" next="wait" />
-  <label id="bye" />
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-  ]]></send>
-</scenario>
-"""
-
-
-def start_staying_call(phones: Sipp, scenario: Path, number: str, ext) -> "object":
-    return phones.start(str(scenario), allocate(), service=number, auth=(ext.username, ext.password), timeout=40, caller=ext.username)
 
 
 # --- groups ------------------------------------------------------------------------------
@@ -185,9 +63,7 @@ def test_a_call_to_a_group_rings_its_registered_member(runtime, asterisk, reload
     ports = allocate()
     register(asterisk, phones, member, ports)
     uas = phones.uas("uas_answer.xml", ports)
-    stay = tmp_path / "uac_stay.xml"
-    stay.write_text(UAC_STAY)  # Asterisk may re-INVITE the caller with the member's name once answered
-    call = start_staying_call(phones, stay, "500", caller).wait()
+    call = phones.staying_call("500", caller).wait()
     assert call.rc == OK and call.received("BYE"), call.describe()
     answered = uas.wait()
     assert answered.rc == OK, answered.describe()
@@ -228,9 +104,7 @@ def test_pickup_works_inside_the_group_and_never_across_tenants(runtime, asteris
     ring_ports = allocate()
     register(asterisk, phones, ringing, ring_ports)
     ringer = phones.uas("uas_noanswer.xml", ring_ports, timeout=40)
-    stay = tmp_path / "uac_stay.xml"
-    stay.write_text(UAC_STAY)
-    call = start_staying_call(phones, stay, "202", caller)
+    call = phones.staying_call("202", caller)
     wait_for(lambda: any(ch["name"].startswith(f"PJSIP/{ringing.username}-") and ch["state"] == "Ringing" for ch in channels(asterisk)),
              10, 0.1, "202 to ring")
 
@@ -242,7 +116,7 @@ def test_pickup_works_inside_the_group_and_never_across_tenants(runtime, asteris
     assert ringer.proc.poll() is None and call.proc.poll() is None
 
     # A colleague in the same pickup group takes the call: 201 is connected to 203.
-    picker = start_staying_call(phones, stay, "*8", colleague)
+    picker = phones.staying_call("*8", colleague)
     up = wait_for(lambda: up_channels_of(asterisk, caller.username, colleague.username), 10, 0.1, "201 and 203 to be connected")
     assert set(up) == {caller.username, colleague.username}
     rung = ringer.wait()
@@ -437,9 +311,7 @@ def test_uploaded_mp3_is_converted_and_played_by_asterisk(runtime, client, aster
     ports = allocate()
     register(asterisk, phones, member, ports)
     uas = phones.uas("uas_answer.xml", ports)
-    stay = tmp_path / "uac_stay.xml"
-    stay.write_text(UAC_STAY)  # answered before the member answers: then re-INVITEd with the member's name
-    call = start_staying_call(phones, stay, "500", caller).wait()
+    call = phones.staying_call("500", caller).wait()
     assert call.rc == OK and call.received("BYE"), call.describe()
     assert uas.wait().rc == OK
     with open(log, "rb") as fh:

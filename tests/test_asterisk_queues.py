@@ -13,13 +13,12 @@ import socket
 import struct
 import subprocess
 import threading
-from pathlib import Path
 
 import pytest
 
 from sipp import OK, allocate, udp_bound, wait_for
 from test_asterisk_calls import apply, channels, make_ext, make_tenant, register
-from test_asterisk_components import UAC_STAY, create, hang_up_all, start_staying_call
+from test_asterisk_components import create, hang_up_all
 
 pytestmark = pytest.mark.asterisk
 
@@ -59,12 +58,10 @@ def test_round_robin_with_memory_rotates_through_the_members(runtime, asterisk, 
 
     uas = {m.username: answering_phone(m.username) for m in members}
     wait_for(lambda: queue_members_idle(asterisk, queue, 3), 10, 0.2, "three free members")
-    stay = tmp_path / "uac_stay.xml"
-    stay.write_text(UAC_STAY)
 
     answered: list[str] = []
     for n in range(6):
-        call = start_staying_call(phones, stay, "500", caller).wait()
+        call = phones.staying_call("500", caller).wait()
         assert call.rc == OK and call.received("BYE"), call.describe()
         # Exactly one member took the call (rrmemory rings one member at a time).
         done = wait_for(lambda: [u for u, p in uas.items() if p.proc.poll() is not None], 10, 0.1, "the answering member's phone to finish")

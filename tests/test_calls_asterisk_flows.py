@@ -11,95 +11,11 @@ import threading
 import pytest
 from sipp import OK, allocate, wait_for
 from test_asterisk_calls import apply, channels, make_ext, make_tenant, register
-from test_asterisk_components import UAC_STAY, create, start_staying_call
+from test_asterisk_components import create
 from test_calls_api import read_stream
 from test_calls_asterisk import calls, history, protocol, steps  # noqa: F401  (calls is a fixture)
 
 pytestmark = pytest.mark.asterisk
-
-# The callee answers, talks a second, then transfers the caller (blind REFER) to [$target];
-# SIPp's -aa answers the NOTIFYs about the transfer's progress; once the transfer is done the
-# callee hangs up its own leg (the transferor's BYE, RFC 5589).
-UAS_REFER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="pbxflow test: answer, then blind-transfer the caller">
-  <Global variables="target" />
-  <recv request="INVITE" rrs="true">
-    <action>
-      <ereg regexp=".*" search_in="hdr" header="From:" check_it="true" assign_to="remote_from" />
-      <ereg regexp=".*" search_in="hdr" header="To:" check_it="true" assign_to="local_to" />
-    </action>
-  </recv>
-  <send><![CDATA[
-
-      SIP/2.0 180 Ringing
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-      Content-Length: 0
-
-  ]]></send>
-  <send retrans="500"><![CDATA[
-
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=- 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0 101
-      a=rtpmap:0 PCMU/8000
-      a=rtpmap:101 telephone-event/8000
-      a=sendrecv
-
-  ]]></send>
-  <recv request="ACK" />
-  <pause milliseconds="1000" />
-  <send retrans="500"><![CDATA[
-
-      REFER [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];rport;branch=[branch]
-      [routes]
-      Max-Forwards: 70
-      From:[$local_to];tag=[pid]SIPpTag01[call_number]
-      To:[$remote_from]
-      Call-ID: [call_id]
-      CSeq: 1 REFER
-      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-      Refer-To: <sip:[$target]@[remote_ip]:[remote_port]>
-      Content-Length: 0
-
-  ]]></send>
-  <recv response="202" />
-  <pause milliseconds="2500" />
-  <send retrans="500"><![CDATA[
-
-      BYE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];rport;branch=[branch]
-      [routes]
-      Max-Forwards: 70
-      From:[$local_to];tag=[pid]SIPpTag01[call_number]
-      To:[$remote_from]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Content-Length: 0
-
-  ]]></send>
-  <recv response="200" />
-</scenario>
-"""
 
 
 def test_call_answered_through_a_group_has_its_queue_steps(runtime, asterisk, reloader, phones, calls, tmp_path):
@@ -112,9 +28,7 @@ def test_call_answered_through_a_group_has_its_queue_steps(runtime, asterisk, re
     ports = allocate()
     register(asterisk, phones, member, ports)
     uas = phones.uas("uas_answer.xml", ports, hold_ms=1500)
-    stay = tmp_path / "uac_stay.xml"
-    stay.write_text(UAC_STAY)
-    call = start_staying_call(phones, stay, "500", caller).wait()
+    call = phones.staying_call("500", caller).wait()
     assert call.rc == OK and call.received("BYE"), call.describe()
     assert uas.wait().rc == OK
     wait_for(lambda: not channels(asterisk), 10, 0.2, "the channels to close")
@@ -139,13 +53,9 @@ def test_blind_transfer_is_one_call_with_a_transfer_step(runtime, asterisk, relo
     p_first, p_second = allocate(), allocate()
     register(asterisk, phones, first, p_first)
     register(asterisk, phones, second, p_second)
-    refer = tmp_path / "uas_refer.xml"
-    refer.write_text(UAS_REFER)
-    transferring = phones.start(str(refer), p_first, timeout=30, options=("-aa",), target="203").wait_ready()
+    transferring = phones.start("uas_refer.xml", p_first, timeout=30, options=("-aa",), target="203").wait_ready()
     accounts = phones.uas("uas_answer.xml", p_second, hold_ms=1500)
-    stay = tmp_path / "uac_stay.xml"
-    stay.write_text(UAC_STAY)
-    call = start_staying_call(phones, stay, "202", caller).wait()
+    call = phones.staying_call("202", caller).wait()
     assert call.rc == OK and call.received("BYE"), call.describe()
     assert transferring.wait().rc == OK
     assert accounts.wait().rc == OK

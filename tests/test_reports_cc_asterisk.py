@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sipp import OK, allocate, wait_for
 from test_asterisk_calls import apply, channels, make_ext, make_tenant, register
-from test_asterisk_components import UAC_STAY, create, start_staying_call
+from test_asterisk_components import create
 from test_calls_asterisk import calls, history  # noqa: F401  (calls: the ingestion fixture)
 
 from pbxflow.reports import agent_states as ag
@@ -20,8 +20,7 @@ from pbxflow.reports import agent_states as ag
 pytestmark = pytest.mark.asterisk
 
 
-def test_answered_and_abandoned_queue_calls_give_the_operator_report(runtime, client, asterisk, reloader, phones, calls,
-                                                                     tmp_path):
+def test_answered_and_abandoned_queue_calls_give_the_operator_report(runtime, client, asterisk, reloader, phones, calls):
     t = make_tenant(runtime, "Contact centre")
     caller = make_ext(runtime, t.id, "201", "Caller")
     member = make_ext(runtime, t.id, "202", "Agent Two")
@@ -34,9 +33,7 @@ def test_answered_and_abandoned_queue_calls_give_the_operator_report(runtime, cl
 
     # 1. Answered: the member picks up and hangs up after 1.5 s.
     uas = phones.uas("uas_answer.xml", ports, hold_ms=1500)
-    stay = tmp_path / "uac_stay.xml"
-    stay.write_text(UAC_STAY)
-    call = start_staying_call(phones, stay, "500", caller).wait()
+    call = phones.staying_call("500", caller).wait()
     assert call.rc == OK and call.received("BYE"), call.describe()
     assert uas.wait().rc == OK
     wait_for(lambda: not channels(asterisk), 10, 0.2, "the channels to close")
@@ -44,7 +41,7 @@ def test_answered_and_abandoned_queue_calls_give_the_operator_report(runtime, cl
 
     # 2. Abandoned: the member's phone rings, the caller hangs up while waiting.
     ringer = phones.uas("uas_noanswer.xml", ports, timeout=60)
-    waiting = start_staying_call(phones, stay, "500", caller)
+    waiting = phones.staying_call("500", caller)
     wait_for(lambda: any(ch["name"].startswith(f"PJSIP/{member.username}-") and ch["state"] == "Ringing"
                          for ch in channels(asterisk)), 15, 0.1, "the member to ring")
     time.sleep(1.0)
