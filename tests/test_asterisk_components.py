@@ -129,7 +129,7 @@ def test_pickup_works_inside_the_group_and_never_across_tenants(runtime, asteris
 # --- voicemail ---------------------------------------------------------------------------
 
 # A caller that talks: after the 200 it streams @AUDIO@ (raw A-law, made with FFmpeg) for @TALK_MS@ ms
-# and hangs up, so that Asterisk records a message after its greeting (the greeting takes ~12 s).
+# (answering a re-INVITE meanwhile) and hangs up, so that Asterisk records a message after its greeting (the greeting takes ~12 s).
 UAC_TALK = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <scenario name="pbxflow test: call, talk, hang up">
@@ -207,7 +207,33 @@ UAC_TALK = """<?xml version="1.0" encoding="ISO-8859-1" ?>
       Content-Length: 0
   ]]></send>
   <nop><action><exec rtp_stream="@AUDIO@,1,8" /></action></nop>
-  <pause milliseconds="@TALK_MS@" />
+  <!-- talk; Asterisk may re-INVITE the caller meanwhile (a connected-line update when
+       voicemail answers): answer it and talk on -->
+  <label id="talk" />
+  <recv request="INVITE" timeout="@TALK_MS@" ontimeout="bye" />
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[$caller]@[local_ip]:[local_port];transport=[transport]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=- 53655765 2353687638 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8 101
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:101 telephone-event/8000
+      a=sendrecv
+  ]]></send>
+  <recv request="ACK" next="talk" />
+  <label id="bye" />
   <send retrans="500"><![CDATA[
       BYE [next_url] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];rport;branch=[branch]
