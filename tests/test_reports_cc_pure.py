@@ -412,3 +412,25 @@ def test_comparison_export_has_the_json_rows(raws, qos):
     assert [list(r[1:]) for r in got[1:]] == [pytest.approx(w[1:], rel=1e-12) for w in want]  # xlsx keeps 15 digits
     text = to_csv(COMPARISON_COLUMNS, rows).decode("utf-8-sig").splitlines()
     assert len(text) == len(rows) + 1
+
+
+def test_who_ended_a_queue_call_is_app_queues_word_not_the_order_of_hangups():
+    # When the member hangs up, Asterisk ends both legs at once and may report the caller's
+    # Hangup first; AgentComplete's Reason says who it was.
+    from pbxflow.reports.contact_centre import queue_calls
+
+    caller, member = "PJSIP/acme-201-aaaa-00000001", "PJSIP/acme-202-bbbb-00000002"
+    steps = [{"step": "start", "at": 0.0, "channel": caller},
+             {"step": "queue_join", "at": 0.1, "queue": "t-acme-q500", "position": 1},
+             {"step": "agent_called", "at": 0.2, "queue": "t-acme-q500", "member": "202"},
+             {"step": "queue_leave", "at": 1.0, "queue": "t-acme-q500"},
+             {"step": "agent_connect", "at": 1.0, "queue": "t-acme-q500", "member": "202", "hold_seconds": 1},
+             {"step": "hangup", "at": 4.0, "channel": caller},
+             {"step": "hangup", "at": 4.0, "channel": member}]
+    row = {"id": "c1", "caller": "201", "protocol": steps, "ended_at": 4.0}
+    [q] = queue_calls(row)
+    assert q.ended_by == "caller"  # without app_queue's word, the first hangup decides
+    for reason, who in (("agent", "operator"), ("caller", "caller"), ("transfer", "transfer")):
+        done = {"step": "agent_complete", "at": 4.0, "queue": "t-acme-q500", "member": "202", "reason": reason}
+        [q] = queue_calls({**row, "protocol": steps + [done]})
+        assert (q.ended_by, q.talk, q.operator) == (who, 3.0, "202")

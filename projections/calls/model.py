@@ -509,6 +509,9 @@ def _queue(step: str):
             data["ring_ms"] = _int(h.get("RingTime"))
         if step == "queue_abandon":
             data["position"] = _int(h.get("Position"))
+        if step == "agent_complete":  # who ended the talk: agent, caller or transfer
+            data["member"] = _known(h.get("MemberName")) or _known(h.get("Interface"))
+            data["reason"] = h.get("Reason")
         book.step(call, at, step, **data)
     return handler
 
@@ -558,12 +561,13 @@ _HANDLERS = {
     "QueueCallerJoin": _queue("queue_join"), "QueueCallerLeave": _queue("queue_leave"),
     "QueueCallerAbandon": _queue("queue_abandon"), "AgentCalled": _queue("agent_called"),
     "AgentConnect": _queue("agent_connect"), "AgentRingNoAnswer": _queue("agent_no_answer"),
+    "AgentComplete": _queue("agent_complete"),
     "DTMFEnd": _dtmf, "Hold": _simple("hold"), "Unhold": _simple("unhold"), "Pickup": _simple("picked_up"),
     "BlindTransfer": _transfer, "AttendedTransfer": _transfer,
     "DeviceStateChange": _device, "pbxflow.Reconcile": _reconcile,
 }
 # The AMI events the ingestion stores (besides CEL and pbxflow's own).
-CALL_EVENTS = frozenset(set(_HANDLERS) - {"pbxflow.Reconcile"} | {"AgentComplete", "AgentDump", "ContactStatus",
+CALL_EVENTS = frozenset(set(_HANDLERS) - {"pbxflow.Reconcile"} | {"AgentDump", "ContactStatus",
                                                                     "LocalBridge", "CEL", "MixMonitorStart",
                                                                     "MixMonitorStop",
                                                                     # operator pauses, for the state reports (F-REP-2)

@@ -75,6 +75,9 @@ def describe(step: dict) -> str:
         return f"queue connected {step.get('member')} after {step.get('hold_seconds')} s"
     if s == "agent_no_answer":
         return f"{step.get('member')} did not answer"
+    if s == "agent_complete":
+        who = {"agent": step.get("member"), "caller": "the caller", "transfer": "a transfer"}.get(str(step.get("reason")).lower())
+        return f"queue call with {step.get('member')} ended by {who or step.get('reason')}"
     if s == "playback":
         return f"played {step.get('data') or 'a message'}"
     if s == "key":

@@ -89,6 +89,17 @@ def queue_calls(row: dict) -> list[QueueCall]:
             cur = QueueCall(str(row["id"]), row.get("caller"), g, at, at, s.get("position"), "lost")
             ringing = {}
             out.append(cur)
+        elif kind == "agent_complete":
+            # app_queue's own word on who ended the talk; the order of the two legs' Hangup
+            # events is not (both go at once when the member hangs up).
+            ended_by = _COMPLETE_REASONS.get(str(s.get("reason") or "").lower())
+            q = next((q for q in reversed(out) if q.answered is not None), None)
+            if q is not None and ended_by:
+                if q.ended_by is None:
+                    q.talk = at - q.answered
+                q.ended_by = ended_by
+                if q is cur:
+                    cur = None
         elif cur is None:
             continue
         elif kind == "agent_called":
@@ -123,6 +134,9 @@ def queue_calls(row: dict) -> list[QueueCall]:
         if q.left < q.joined:
             q.left = q.joined
     return out
+
+
+_COMPLETE_REASONS = {"agent": "operator", "caller": "caller", "transfer": "transfer"}
 
 
 def _epoch(value) -> float:
