@@ -38,16 +38,7 @@ def inbound(script: CallScript, did: str, caller: str, callee: str, outcome: str
         script._emit("Hangup", b, **{"Cause": "26", "Cause-txt": "Answered elsewhere"})
         script._emit("Hangup", a, **{"Cause": "16", "Cause-txt": "Normal Clearing"})
         return a.linkedid
-    b.state = ("6", "Up")
-    script._emit("Newstate", b, seconds=ring)
-    script._emit("DialEnd", a, DestChannel=b.name, DestUniqueid=b.uid, DialStatus="ANSWER")
-    a.state = ("6", "Up")
-    script._emit("Newstate", a)
-    if recording:
-        script._emit("UserEvent", b, UserEvent="PbxflowRecording", File=recording)
-    script._emit("Hangup", b, seconds=talk, **{"Cause": "16", "Cause-txt": "Normal Clearing"})
-    script._emit("Hangup", a, **{"Cause": "16", "Cause-txt": "Normal Clearing"})
-    return a.linkedid
+    return _answered(script, a, b, ring, talk, recording)
 
 
 def outbound(script: CallScript, caller: str, number: str, outcome: str = "answered", *, ring: float = 2.0,
@@ -69,11 +60,18 @@ def outbound(script: CallScript, caller: str, number: str, outcome: str = "answe
         script._emit("Hangup", b, **{"Cause": "19", "Cause-txt": "No answer"})
         script._emit("Hangup", a, **{"Cause": "19", "Cause-txt": "No answer"})
         return a.linkedid
+    return _answered(script, a, b, ring, talk)
+
+
+def _answered(script: CallScript, a: Channel, b: Channel, ring: float, talk: float, recording: str | None = None) -> str:
+    """The callee answers after ``ring`` s, both talk ``talk`` s, then the callee hangs up."""
     b.state = ("6", "Up")
     script._emit("Newstate", b, seconds=ring)
     script._emit("DialEnd", a, DestChannel=b.name, DestUniqueid=b.uid, DialStatus="ANSWER")
     a.state = ("6", "Up")
     script._emit("Newstate", a)
+    if recording:
+        script._emit("UserEvent", b, UserEvent="PbxflowRecording", File=recording)
     script._emit("Hangup", b, seconds=talk, **{"Cause": "16", "Cause-txt": "Normal Clearing"})
     script._emit("Hangup", a, **{"Cause": "16", "Cause-txt": "Normal Clearing"})
     return a.linkedid
